@@ -1,0 +1,74 @@
+package io.meshwork.core.model;
+
+import java.time.Duration;
+
+/**
+ * Every default of the registry document in one place. A service that lists only its
+ * endpoints gets exactly these values.
+ */
+public final class Defaults {
+  /** Trust domain of SPIFFE identities when the document names none. */
+  public static final String TRUST_DOMAIN = "meshwork.local";
+  /**
+   * TLS mode when the document names none: permissive accepts both plaintext and mTLS, so
+   * a mesh can be adopted one service at a time (the same choice Istio makes).
+   */
+  public static final TlsMode TLS_MODE = TlsMode.PERMISSIVE;
+  /** Protocol of a service. */
+  public static final Protocol PROTOCOL = Protocol.HTTP;
+  /** Weight of an endpoint in load balancing. */
+  public static final int ENDPOINT_WEIGHT = 1;
+  /** Largest endpoint or split weight accepted. */
+  public static final int MAX_WEIGHT = 10_000;
+
+  /** Whole-call timeout (the deadline a call gets when it inherits none shorter). */
+  public static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /** Attempts per call, the first included. */
+  public static final int MAX_ATTEMPTS = 3;
+  /** First retry backoff; doubles per retry, with full jitter. */
+  public static final Duration BACKOFF_BASE = Duration.ofMillis(25);
+  /** Largest retry backoff. */
+  public static final Duration BACKOFF_MAX = Duration.ofMillis(250);
+
+  /** Retries allowed as a share of requests (Finagle's default). */
+  public static final double RETRY_BUDGET_RATIO = 0.2;
+  /** Retries allowed per second regardless of traffic (Finagle's default). */
+  public static final int RETRY_BUDGET_MIN_PER_SECOND = 10;
+  /** Window over which the budget counts requests (Finagle's default). */
+  public static final Duration RETRY_BUDGET_TTL = Duration.ofSeconds(10);
+
+  /** Load balancer. */
+  public static final LoadBalancerKind LOAD_BALANCER = LoadBalancerKind.PEAK_EWMA;
+
+  /** Consecutive failures that eject an endpoint. */
+  public static final int OUTLIER_CONSECUTIVE_FAILURES = 5;
+  /** First ejection time; the n-th ejection in a row lasts n times as long. */
+  public static final Duration OUTLIER_BASE_EJECTION = Duration.ofSeconds(30);
+  /** Longest ejection. */
+  public static final Duration OUTLIER_MAX_EJECTION = Duration.ofMinutes(5);
+  /** Largest share of a service's endpoints that may be ejected at once. */
+  public static final int OUTLIER_MAX_EJECTED_PERCENT = 50;
+  /** Below this share of healthy endpoints, all endpoints are used (panic mode). */
+  public static final int OUTLIER_PANIC_THRESHOLD_PERCENT = 50;
+
+  /** Failure rate (percent) that opens the service-level circuit breaker. */
+  public static final int BREAKER_FAILURE_RATE = 50;
+  /** Sliding window of the circuit breaker. */
+  public static final Duration BREAKER_WINDOW = Duration.ofSeconds(20);
+  /** Calls in the window before the breaker may open. */
+  public static final int BREAKER_MIN_CALLS = 20;
+  /** How long an open breaker refuses calls before letting probes through. */
+  public static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(10);
+  /** Probe calls let through while half open. */
+  public static final int BREAKER_HALF_OPEN_CALLS = 5;
+
+  /** Concurrent requests to one service from one process. */
+  public static final int MAX_CONCURRENT_REQUESTS = 1024;
+
+  /** Whether calls stay in the caller's zone while it has enough healthy endpoints. */
+  public static final boolean ZONE_PREFERENCE = true;
+  /** Healthy share of the local zone's endpoints needed to stay in the zone. */
+  public static final int ZONE_MIN_HEALTHY_PERCENT = 70;
+
+  private Defaults() {}
+}

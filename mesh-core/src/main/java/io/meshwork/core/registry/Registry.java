@@ -1,0 +1,37 @@
+package io.meshwork.core.registry;
+
+import io.meshwork.core.model.Endpoint;
+
+/**
+ * A source of the mesh document, watched per service, where local services can announce
+ * their own endpoints.
+ *
+ * <p>Threading: implementations are thread-safe. Listeners are called one at a time per
+ * watch, never concurrently with themselves, on a thread of the registry (the first call may
+ * happen on the caller's thread inside {@link #watch}); they must return quickly.
+ *
+ * <p>A registry that cannot read a new version (a broken document, an unreachable backend)
+ * keeps serving the last good one.
+ */
+public interface Registry extends AutoCloseable {
+
+  /**
+   * Watches a service: {@code listener} receives the current snapshot before this method
+   * returns, then every change until the watch is closed. An unknown service is delivered as
+   * a snapshot with {@link ServiceSnapshot#known()} false and no endpoints; it becomes known
+   * when a document or registration names it.
+   */
+  Watch watch(String service, ServiceListener listener);
+
+  /**
+   * Announces an endpoint of a local service. It joins the service's endpoints (after the
+   * document's own; an address the document lists already is not added twice) until the
+   * returned registration is closed, or, for backends with leases, until this process stops
+   * renewing it.
+   */
+  Registration register(String service, Endpoint endpoint);
+
+  /** Stops watching and removes this registry's registrations. Idempotent. */
+  @Override
+  void close();
+}
