@@ -1,0 +1,41 @@
+package io.meshwork.core;
+
+import io.meshwork.core.registry.ServiceSnapshot;
+import java.util.List;
+
+/**
+ * A target service as seen by this process: its live configuration from the registry, its
+ * endpoints with their health and load, its circuit breaker and retry budget. Obtained from
+ * {@link Mesh#destination(String)}, cached and kept up to date there; registry changes take
+ * effect for the next pick without disturbing calls in flight.
+ *
+ * <p>Thread-safe. {@link #newCall} is the per-call entry point and costs well under a
+ * microsecond.
+ */
+public interface Destination {
+  /** The service name. */
+  String service();
+
+  /**
+   * Starts a call: fixes its deadline (the sooner of the context's and the policy timeout),
+   * its route, and takes its admission (concurrency slot and circuit-breaker permission).
+   * The returned call must be closed; closing it releases everything, whatever happened.
+   *
+   * @throws DeadlineExceededException when the inherited deadline has already passed
+   * @throws ConcurrencyLimitException when maxConcurrentRequests calls are in flight
+   * @throws CircuitOpenException when the breaker refuses calls
+   */
+  Call newCall(MeshRequest request);
+
+  /** The registry snapshot in force. */
+  ServiceSnapshot snapshot();
+
+  /** The endpoints with their current state, in registry order (for tools and tests). */
+  List<EndpointStatus> endpoints();
+
+  /** The circuit breaker's state. */
+  CircuitState circuitState();
+
+  /** Calls admitted and not yet closed. */
+  int inFlight();
+}

@@ -1,0 +1,18 @@
+package io.meshwork.core;
+
+import io.meshwork.core.model.Endpoint;
+
+/**
+ * A point-in-time view of one endpoint's state, for tools, demos and tests.
+ *
+ * @param endpoint the endpoint
+ * @param ejected whether outlier detection has ejected it
+ * @param inFlight attempts outstanding on it from this process
+ * @param ewmaLatencyNanos its peak-EWMA latency estimate, 0 before the first measurement
+ * @param ejections how many times it has been ejected
+ * @param attempts attempts sent to it
+ * @param failures failed attempts
+ */
+public record EndpointStatus(
+    Endpoint endpoint, boolean ejected, int inFlight, long ewmaLatencyNanos, long ejections,
+    long attempts, long failures) {}

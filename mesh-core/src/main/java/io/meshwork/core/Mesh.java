@@ -1,0 +1,188 @@
+package io.meshwork.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.meshwork.core.internal.DecisionLog;
+import io.meshwork.core.internal.DestinationState;
+import io.meshwork.core.internal.EngineRuntime;
+import io.meshwork.core.internal.Listeners;
+import io.meshwork.core.internal.PeakEwma;
+import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.ServiceConfig;
+import io.meshwork.core.registry.Registration;
+import io.meshwork.core.registry.Registry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.opentelemetry.api.OpenTelemetry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The mesh as seen from one process: who this service is, where the registry is, and the
+ * {@link Destination}s it calls. Create one per process with {@link #builder()}, share it, and
+ * close it on shutdown. Transports (mesh-http, mesh-grpc) take a {@code Mesh} and do the rest.
+ *
+ * <pre>{@code
+ * Mesh mesh = Mesh.builder()
+ *     .serviceName("frontend")
+ *     .registry(FileRegistry.builder(Path.of("mesh.yaml")).build())
+ *     .meterRegistry(prometheusRegistry)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #destination(String)} is a cache hit after the first call for a
+ * service (Caffeine); destinations follow the registry live.
+ */
+public final class Mesh implements AutoCloseable {
+  private final String serviceName;
+  private final String zone;
+  private final Registry registry;
+  private final MeterRegistry meterRegistry;
+  private final OpenTelemetry openTelemetry;
+  private final Ticker ticker;
+  private final EngineRuntime runtime;
+  private final Cache<String, DestinationState> destinations;
+  private volatile boolean closed;
+
+  private Mesh(Builder b) {
+    this.serviceName = ServiceConfig.checkName(b.serviceName);
+    this.zone = b.zone;
+    this.registry = Objects.requireNonNull(b.registry, "registry: null (expected: a Registry, e.g. FileRegistry or InMemoryRegistry)");
+    this.meterRegistry = b.meterRegistry;
+    this.openTelemetry = b.openTelemetry;
+    this.ticker = b.ticker;
+    List<MeshEventListener> listeners = new ArrayList<>(b.listeners);
+    listeners.add(0, new DecisionLog());
+    this.runtime = new EngineRuntime(serviceName, zone, ticker, b.random, new Listeners(listeners),
+        meterRegistry, b.percentileHistograms, b.ewmaDecay.toNanos());
+    this.destinations = Caffeine.newBuilder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The destination for {@code service}, created on first use and kept live from the registry.
+   * An unknown service is not an error here: its calls fail with {@link NoEndpointsException}
+   * until the registry names it.
+   *
+   * @throws IllegalArgumentException when {@code service} is not a valid service name
+   * @throws IllegalStateException when the mesh is closed
+   */
+  public Destination destination(String service) {
+    if (closed) throw new IllegalStateException("mesh of " + serviceName + " is closed");
+    DestinationState d = destinations.getIfPresent(service);
+    if (d != null) return d;
+    ServiceConfig.checkName(service);
+    return destinations.get(service, name -> {
+      DestinationState state = new DestinationState(name, runtime);
+      state.attach(registry.watch(name, state));
+      return state;
+    });
+  }
+
+  /**
+   * Announces an endpoint of this service in the registry, e.g. a server that just started
+   * listening; closing the registration withdraws it.
+   */
+  public Registration register(Endpoint endpoint) {
+    return registry.register(serviceName, endpoint);
+  }
+
+  /** This service's name. */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  /** This process's zone, or "" when not set. */
+  public String zone() {
+    return zone;
+  }
+
+  public Registry registry() {
+    return registry;
+  }
+
+  public MeterRegistry meterRegistry() {
+    return meterRegistry;
+  }
+
+  public OpenTelemetry openTelemetry() {
+    return openTelemetry;
+  }
+
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** Closes every destination's registry watch. Does not close the registry itself. */
+  @Override
+  public void close() {
+    closed = true;
+    destinations.asMap().values().forEach(DestinationState::close);
+    destinations.invalidateAll();
+  }
+
+  /** Builds a {@link Mesh}. Only the service name and the registry are required. */
+  public static final class Builder {
+    private String serviceName;
+    private String zone = "";
+    private Registry registry;
+    private MeterRegistry meterRegistry = Metrics.globalRegistry;
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+    private Ticker ticker = Ticker.system();
+    private Supplier<RandomGenerator> random = ThreadLocalRandom::current;
+    private final List<MeshEventListener> listeners = new ArrayList<>();
+    private boolean percentileHistograms;
+    private Duration ewmaDecay = Duration.ofNanos(PeakEwma.DEFAULT_TAU_NANOS);
+
+    private Builder() {}
+
+    /** The name of the service this process is (required): its identity and its callers' target. */
+    public Builder serviceName(String v) { this.serviceName = v; return this; }
+
+    /** This process's zone; calls prefer endpoints in the same zone. Default: none. */
+    public Builder zone(String v) { this.zone = Objects.requireNonNull(v, "zone"); return this; }
+
+    /** Where the mesh document comes from (required). */
+    public Builder registry(Registry v) { this.registry = v; return this; }
+
+    /** Where meters go. Default: Micrometer's global registry. */
+    public Builder meterRegistry(MeterRegistry v) { this.meterRegistry = Objects.requireNonNull(v, "meterRegistry"); return this; }
+
+    /** Tracing for transports. Default: no-op. */
+    public Builder openTelemetry(OpenTelemetry v) { this.openTelemetry = Objects.requireNonNull(v, "openTelemetry"); return this; }
+
+    /** Time source of every rule. Default: {@link Ticker#system()}; tests pass a fake one. */
+    public Builder ticker(Ticker v) { this.ticker = Objects.requireNonNull(v, "ticker"); return this; }
+
+    /**
+     * Randomness for picks, splits and jitter, asked for on each use. Default:
+     * {@code ThreadLocalRandom::current}; tests pass a seeded generator.
+     */
+    public Builder random(Supplier<RandomGenerator> v) { this.random = Objects.requireNonNull(v, "random"); return this; }
+
+    /** Adds a listener that sees every decision. */
+    public Builder addListener(MeshEventListener v) { this.listeners.add(Objects.requireNonNull(v, "listener")); return this; }
+
+    /** Whether request timers publish percentile histograms (for Prometheus). Default false. */
+    public Builder percentileHistograms(boolean v) { this.percentileHistograms = v; return this; }
+
+    /** Decay time constant of the peak-EWMA latency estimate. Default 10 s. */
+    public Builder ewmaDecay(Duration v) {
+      if (v.isNegative() || v.isZero()) throw new IllegalArgumentException("ewmaDecay: " + v + " (expected: positive)");
+      this.ewmaDecay = v;
+      return this;
+    }
+
+    public Mesh build() {
+      return new Mesh(this);
+    }
+  }
+}

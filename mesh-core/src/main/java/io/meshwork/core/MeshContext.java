@@ -1,0 +1,51 @@
+package io.meshwork.core;
+
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
+
+/**
+ * The mesh's per-request state lives in the OpenTelemetry {@link Context}, beside the trace:
+ * one context carries both, so whatever propagates a context (executors wrapped by
+ * {@code Context.taskWrapping}, gRPC's context bridging, the inbound guard of a mesh server)
+ * propagates the deadline too, and a handler's outgoing mesh calls inherit it without any
+ * header forwarding.
+ */
+public final class MeshContext {
+  private static final ContextKey<Deadline> DEADLINE = ContextKey.named("meshwork-deadline");
+  private static final ContextKey<String> CALLER = ContextKey.named("meshwork-caller");
+
+  private MeshContext() {}
+
+  /** The deadline in {@code context}, or {@code null} when it has none. */
+  public static Deadline deadline(Context context) {
+    return context.get(DEADLINE);
+  }
+
+  /** The deadline of the current context, or {@code null}. */
+  public static Deadline currentDeadline() {
+    return Context.current().get(DEADLINE);
+  }
+
+  /**
+   * {@code context} with {@code deadline}, or with the sooner of it and a deadline the context
+   * already has: a nested scope can shorten a deadline, never extend it.
+   */
+  public static Context withDeadline(Context context, Deadline deadline) {
+    Deadline existing = context.get(DEADLINE);
+    return context.with(DEADLINE, deadline.minimum(existing));
+  }
+
+  /**
+   * The verified identity of the peer that made the inbound request being handled (a SPIFFE
+   * ID), or {@code null} when the request came without one (plaintext, or outside a request).
+   * It is set only by a mesh server from the TLS session, never from a header.
+   */
+  public static String callerIdentity(Context context) {
+    return context.get(CALLER);
+  }
+
+  /** For mesh servers: {@code context} with the caller identity taken from the TLS session. */
+  public static Context withCallerIdentity(Context context, String spiffeId) {
+    return context.with(CALLER, spiffeId);
+  }
+}

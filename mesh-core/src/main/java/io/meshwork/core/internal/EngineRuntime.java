@@ -1,0 +1,29 @@
+package io.meshwork.core.internal;
+
+import io.meshwork.core.MeshEventListener;
+import io.meshwork.core.Ticker;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * What every destination of one mesh shares: who we are, time, randomness, listeners, meters.
+ *
+ * @param localService the calling service's name
+ * @param localZone the caller's zone ("" when unknown: no zone preference)
+ * @param ticker the time source of every rule
+ * @param random per-thread randomness ({@code ThreadLocalRandom::current} in production)
+ * @param listener every decision goes here (a composite; never null)
+ * @param meters where meters are registered
+ * @param histograms whether timers publish percentile histograms
+ * @param tauNanos peak-EWMA decay time constant
+ */
+public record EngineRuntime(
+    String localService,
+    String localZone,
+    Ticker ticker,
+    Supplier<RandomGenerator> random,
+    MeshEventListener listener,
+    MeterRegistry meters,
+    boolean histograms,
+    long tauNanos) {}

@@ -1,0 +1,4 @@
+/**
+ * The engine's implementation. Not public API: anything here may change without notice.
+ */
+package io.meshwork.core.internal;
