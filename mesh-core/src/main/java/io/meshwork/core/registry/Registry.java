@@ -7,8 +7,9 @@ import io.meshwork.core.model.Endpoint;
  * their own endpoints.
  *
  * <p>Threading: implementations are thread-safe. Listeners are called one at a time per
- * watch, never concurrently with themselves, on a thread of the registry (the first call may
- * happen on the caller's thread inside {@link #watch}); they must return quickly.
+ * watch, never concurrently with themselves, on a thread of the registry or on the thread
+ * that made the change (the first call happens on the caller's thread inside {@link #watch});
+ * they must return quickly.
  *
  * <p>A registry that cannot read a new version (a broken document, an unreachable backend)
  * keeps serving the last good one.
