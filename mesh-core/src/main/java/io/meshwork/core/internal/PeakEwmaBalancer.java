@@ -1,0 +1,40 @@
+package io.meshwork.core.internal;
+
+/**
+ * Power of two choices by peak-EWMA latency times outstanding requests: the default balancer.
+ *
+ * <p>Load is {@code cost × (1 + pending × meanWeight / weight)}, where cost is the endpoint's
+ * {@link PeakEwma} latency estimate decayed to now. Latency alone would pile requests onto the
+ * endpoint that was fast a moment ago; outstanding requests alone would miss an endpoint that
+ * answers every request slowly. Their product estimates how long a new request would wait, as
+ * in Finagle's {@code P2CPeakEwma} and linkerd2-proxy's {@code PeakEwma} load (the "peak" makes
+ * a slow response count at once; see {@link PeakEwma} for the decay). With equal weights the
+ * factor is the familiar {@code pending + 1}.
+ *
+ * <p>An endpoint without a latency sample yet has load 0 while idle, so a new endpoint gets a
+ * probe at once, and a {@link #PENALTY} per outstanding request otherwise, so that it gets no
+ * more until that probe answers (Finagle does the same). Because estimates decay toward zero
+ * while unread, an endpoint that was slow is tried again after some multiple of tau, and wins
+ * its traffic back when it has recovered.
+ *
+ * <p>Stateless and thread-safe; the pick allocates nothing; see {@link PowerOfTwoChoices}.
+ */
+final class PeakEwmaBalancer extends PowerOfTwoChoices {
+  /** Load of an unmeasured endpoint per outstanding request: 1000 s, beyond any real latency. */
+  static final double PENALTY = 1e12;
+
+  @Override
+  double load(EndpointState e, double pendingScale, PickContext ctx) {
+    int pending = e.pending();
+    double cost = e.costNanos(ctx.nowNanos(), ctx.tauNanos());
+    if (!e.measured()) {
+      return pending == 0 ? 0 : PENALTY * (pending + 1);
+    }
+    return cost * (1 + pending * pendingScale);
+  }
+
+  @Override
+  public String toString() {
+    return "PeakEwmaBalancer";
+  }
+}
