@@ -13,9 +13,10 @@ import java.util.function.BiConsumer;
 
 /**
  * The service-level circuit breaker: Resilience4j's state machine configured from the
- * registry's {@link CircuitBreakerPolicy}, with its lock-free time-based sliding window and a
- * clock driven by the mesh ticker. The engine calls it once per call, not per attempt: endpoint
- * health is outlier detection's job, the breaker is the last line when the whole service fails.
+ * registry's {@link CircuitBreakerPolicy}, with its time-based sliding window and a clock driven
+ * by the mesh ticker (both the window and the open time follow it). The engine calls it once
+ * per call, not per attempt: endpoint health is outlier detection's job, the breaker is the last
+ * line when the whole service fails.
  */
 final class Breaker {
   /** What a failed call is recorded as; Resilience4j wants a Throwable. No stack, shared. */
@@ -35,8 +36,13 @@ final class Breaker {
     }
     CircuitBreakerConfig config = CircuitBreakerConfig.custom()
         .failureRateThreshold(policy.failureRate())
+        // SYNCHRONIZED, not LOCK_FREE: in Resilience4j 2.4.0 the lock-free time window reads
+        // Clock.SYSTEM (System.nanoTime) whatever clock the config names, so the window would not
+        // follow the mesh ticker; it also refuses a 1 s window, which the policy allows. The
+        // synchronized window reads the config's clock; its lock is held for a few additions,
+        // once per call (not per attempt).
         .slidingWindow((int) Math.max(1, policy.window().toSeconds()), policy.minCalls(),
-            SlidingWindowType.TIME_BASED, SlidingWindowSynchronizationStrategy.LOCK_FREE)
+            SlidingWindowType.TIME_BASED, SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
         .waitDurationInOpenState(policy.openFor())
         .permittedNumberOfCallsInHalfOpenState(policy.halfOpenCalls())
         .automaticTransitionFromOpenToHalfOpenEnabled(false)

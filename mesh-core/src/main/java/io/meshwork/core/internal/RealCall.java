@@ -265,7 +265,9 @@ final class RealCall implements Call, Attempt, PickContext {
     }
     boolean success = outcome.isSuccess();
     long duration = now - startNanos;
-    release(true, success ? duration : -duration);
+    // A failure is recorded with a negative duration, so it must never be 0: a failed call
+    // that took no time on the ticker would otherwise count as a success in the breaker.
+    release(true, success ? duration : -Math.max(1, duration));
     target.meters.timer(Slots.of(outcome)).record(duration, TimeUnit.NANOSECONDS);
     dest.rt.listener().onCallCompleted(dest.service, target.routeName, outcome, null, attempts, duration);
     return Decision.done();
