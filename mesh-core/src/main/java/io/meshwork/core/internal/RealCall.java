@@ -265,9 +265,13 @@ final class RealCall implements Call, Attempt, PickContext {
     }
     boolean success = outcome.isSuccess();
     long duration = now - startNanos;
-    // A failure is recorded with a negative duration, so it must never be 0: a failed call
-    // that took no time on the ticker would otherwise count as a success in the breaker.
-    release(true, success ? duration : -Math.max(1, duration));
+    if (outcome.kind() == Outcome.Kind.CANCELLED) {
+      release(false, 0); // the caller gave up: says nothing of the service's health, as in close()
+    } else {
+      // A failure is recorded with a negative duration, so it must never be 0: a failed call
+      // that took no time on the ticker would otherwise count as a success in the breaker.
+      release(true, success ? duration : -Math.max(1, duration));
+    }
     target.meters.timer(Slots.of(outcome)).record(duration, TimeUnit.NANOSECONDS);
     dest.rt.listener().onCallCompleted(dest.service, target.routeName, outcome, null, attempts, duration);
     return Decision.done();
