@@ -1,0 +1,172 @@
+package io.meshwork.core;
+
+import static io.meshwork.core.EngineHarness.MILLIS;
+import static io.meshwork.core.EngineHarness.SERVICE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshwork.core.model.ClientPolicy;
+import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryPolicy;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Deadlines: inherited from the context, combined with the policy timeout, and respected by retries. */
+class EngineDeadlineTest {
+
+  @Test
+  void aCallWhoseInheritedDeadlineHasPassedIsRefusedBeforeAnyAttempt() {
+    try (EngineHarness h = new EngineHarness(31).service(ClientPolicy.DEFAULT, EngineHarness.endpoints(3))) {
+      Destination d = h.destination();
+      try (Scope s = MeshContext.withDeadline(Context.current(), Deadline.afterNanos(-1, h.ticker)).makeCurrent()) {
+        assertThatThrownBy(() -> d.newCall(MeshRequest.EMPTY_IDEMPOTENT))
+            .isInstanceOf(DeadlineExceededException.class)
+            .hasMessageStartingWith(SERVICE + ": deadline exceeded before the call started")
+            .satisfies(e -> assertThat(((MeshException) e).requestSent()).isFalse());
+      }
+      assertThat(h.events.rejections).singleElement().isInstanceOf(DeadlineExceededException.class);
+      assertThat(h.events.attemptsStarted()).isZero();
+      assertThat(d.endpoints()).allMatch(e -> e.attempts() == 0);
+      assertThat(d.inFlight()).isZero();
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "deadline-exceeded")).isEqualTo(1);
+
+      // Outside the scope the same destination works again.
+      assertThat(h.drive(d, MeshRequest.EMPTY_IDEMPOTENT, e -> Outcome.http(200), MILLIS).outcome())
+          .isEqualTo(Outcome.http(200));
+    }
+  }
+
+  @Test
+  void anInheritedDeadlineShorterThanThePolicyTimeoutWins() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofSeconds(2)).build();
+    try (EngineHarness h = new EngineHarness(32).service(policy, EngineHarness.endpoints(3))) {
+      Destination d = h.destination();
+      Deadline inherited = Deadline.after(Duration.ofMillis(300), h.ticker);
+      try (Scope s = MeshContext.withDeadline(Context.current(), inherited).makeCurrent();
+          Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+        assertThat(call.deadline()).isEqualTo(inherited);
+        h.ticker.advanceMillis(100);
+        Attempt a = call.nextAttempt();
+        assertThat(a.timeoutNanos()).isEqualTo(200 * MILLIS).isLessThanOrEqualTo(a.deadline().remainingNanos(h.ticker));
+      }
+      // A longer inherited deadline does not extend the policy's.
+      try (Scope s = MeshContext.withDeadline(Context.current(), Deadline.after(Duration.ofSeconds(5), h.ticker))
+          .makeCurrent(); Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+        assertThat(call.deadline()).isEqualTo(Deadline.after(Duration.ofSeconds(2), h.ticker));
+      }
+    }
+  }
+
+  @Test
+  void thePerTryTimeoutIsCappedByWhatRemainsOfTheDeadline() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofMillis(500))
+        .retries(RetryPolicy.DEFAULT.withPerTryTimeout(Duration.ofMillis(200))).build();
+    try (EngineHarness h = new EngineHarness(33).service(policy, EngineHarness.endpoints(3));
+        Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+      Attempt first = call.nextAttempt();
+      assertThat(first.timeoutNanos()).isEqualTo(200 * MILLIS);
+      h.ticker.advanceMillis(400);
+      Decision d = first.complete(Outcome.connectFailure(new ConnectException("refused")));
+      assertThat(d.isRetry()).isTrue();
+      h.ticker.advanceNanos(d.backoffNanos());
+      long remaining = call.deadline().remainingNanos(h.ticker);
+      Attempt second = call.nextAttempt();
+      assertThat(second.timeoutNanos()).isEqualTo(remaining).isLessThan(200 * MILLIS);
+    }
+  }
+
+  @Test
+  void aCallPastItsDeadlineGetsNoFurtherAttempt() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofMillis(100)).build();
+    try (EngineHarness h = new EngineHarness(34).service(policy, EngineHarness.endpoints(3))) {
+      Destination d = h.destination();
+      try (Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+        h.ticker.advanceMillis(100);
+        assertThatThrownBy(call::nextAttempt).isInstanceOf(DeadlineExceededException.class)
+            .hasMessage(SERVICE + ": deadline exceeded before the first attempt");
+        assertThat(d.inFlight()).isZero();
+      }
+      assertThat(h.events.attemptsStarted()).isZero();
+    }
+  }
+
+  /**
+   * Property over many seeds: with a short deadline and backoffs of up to a second, no RETRY
+   * decision has a backoff ending at or after the deadline, and every attempt's timeout fits in
+   * what remains. Failures are a mix of connect failures and 503s with random latencies.
+   */
+  @Test
+  void backoffNeverSleepsPastTheDeadline() {
+    long retries = 0;
+    long stoppedByDeadline = 0;
+    for (long seed = 0; seed < 300; seed++) {
+      SplittableRandom world = new SplittableRandom(seed);
+      long timeout = (50 + world.nextInt(450)) * MILLIS;
+      ClientPolicy policy = EngineHarness.noBreaker()
+          .timeout(Duration.ofNanos(timeout))
+          .retries(RetryPolicy.DEFAULT.withMaxAttempts(10).withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2)))
+          .retryBudget(new RetryBudgetPolicy(1000, 1000, Duration.ofSeconds(10)))
+          .build();
+      try (EngineHarness h = new EngineHarness(seed).service(policy, EngineHarness.endpoints(5));
+          Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+        Deadline deadline = call.deadline();
+        while (true) {
+          Attempt a;
+          try {
+            a = call.nextAttempt();
+          } catch (DeadlineExceededException e) {
+            stoppedByDeadline++;
+            break;
+          }
+          assertThat(a.timeoutNanos()).isLessThanOrEqualTo(deadline.remainingNanos(h.ticker)).isPositive();
+          h.ticker.advanceNanos(world.nextLong(a.timeoutNanos() / 2 + 1));
+          Outcome o = world.nextBoolean() ? Outcome.http(503) : Outcome.connectFailure(new ConnectException("refused"));
+          Decision d = a.complete(o);
+          if (d.isRetry()) {
+            retries++;
+            assertThat(h.ticker.nanoTime() + d.backoffNanos())
+                .as("seed %d: retry after %d ns must end before the deadline", seed, d.backoffNanos())
+                .isLessThan(deadline.nanoTime());
+            h.ticker.advanceNanos(d.backoffNanos());
+            continue;
+          }
+          if (d.isFail()) {
+            assertThat(d.failure()).isInstanceOf(DeadlineExceededException.class);
+            assertThat(o.kind()).isEqualTo(Outcome.Kind.CONNECT_FAILURE);
+            stoppedByDeadline++;
+          } else {
+            assertThat(o).isEqualTo(Outcome.http(503)); // handed to the application as it is
+          }
+          break;
+        }
+        assertThat(h.destination().inFlight()).isZero();
+      }
+    }
+    // The property is not vacuous: both sides of the rule were exercised.
+    assertThat(retries).isGreaterThan(20);
+    assertThat(stoppedByDeadline).isGreaterThan(20);
+  }
+
+  @Test
+  void aRetryableFailureWithNoTimeLeftToBackOffEndsTheCallWithDeadlineExceeded() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofMillis(10))
+        .retries(RetryPolicy.DEFAULT.withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))).build();
+    try (EngineHarness h = new EngineHarness(35).service(policy, EngineHarness.endpoints(2));
+        Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+      Attempt a = call.nextAttempt();
+      h.ticker.advanceMillis(10);
+      Endpoint tried = a.endpoint();
+      Decision d = a.complete(Outcome.connectFailure(new ConnectException("refused")));
+      assertThat(d.isFail()).isTrue();
+      assertThat(d.failure()).isInstanceOf(DeadlineExceededException.class)
+          .hasMessageContaining("no time left to retry after 1 attempts; last failure: connect-failure: refused "
+              + tried.address());
+      assertThat(h.destination().inFlight()).isZero();
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.meshwork.core;
+
+import static io.meshwork.core.EngineHarness.SERVICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.core.model.ClientPolicy;
+import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.OutlierDetectionPolicy;
+import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryPolicy;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The retry budget under total failure: 1000 calls a second for 10 s simulated, every attempt
+ * failing with a retryable outcome, three attempts allowed per call. The breaker and outlier
+ * detection are off so that every call is admitted and only the budget limits retries.
+ *
+ * <p>Latencies and backoffs are kept to fractions of a millisecond so that the whole run,
+ * tail included, fits in one budget window (10 one-second slices): the bound then holds for
+ * the total, not just per window.
+ */
+class EngineRetryBudgetTest {
+  private static final long REQUESTS = 10_000; // 10 s at 1000/s
+  private static final Duration MICROS_100 = Duration.ofNanos(100_000);
+
+  private static ClientPolicy policy(RetryBudgetPolicy budget) {
+    return EngineHarness.noBreaker()
+        .outlierDetection(new OutlierDetectionPolicy(false, 5, Duration.ofSeconds(30), Duration.ofMinutes(5), 50, 50))
+        .retries(RetryPolicy.DEFAULT.withMaxAttempts(3).withBackoff(MICROS_100, MICROS_100.multipliedBy(2)))
+        .retryBudget(budget)
+        .build();
+  }
+
+  private static EngineHarness.Simulation run(EngineHarness h, RetryBudgetPolicy budget, Function<Endpoint, Outcome> server) {
+    h.service(policy(budget), EngineHarness.endpoints(10));
+    EngineHarness.Simulation sim = h.new Simulation(h.destination());
+    sim.server = server;
+    sim.latencyNanos = e -> 100_000;
+    sim.arrivals(1000, REQUESTS).run();
+    assertThat(sim.calls).isEqualTo(REQUESTS);
+    assertThat(h.destination().inFlight()).isZero();
+    System.out.printf("budget %s: %d retries for %d requests (%.1f%%), budget exhausted %d times%n", budget,
+        sim.retries, sim.calls, 100.0 * sim.retries / sim.calls, h.events.budgetExhausted.sum());
+    return sim;
+  }
+
+  @Test
+  void underTotalFailureRetriesStayWithinTwentyPercentOfRequestsPlusTenPerSecond() {
+    try (EngineHarness h = new EngineHarness(7)) {
+      EngineHarness.Simulation sim = run(h, RetryBudgetPolicy.DEFAULT, e -> Outcome.http(503));
+
+      assertThat(sim.retries).isLessThanOrEqualTo((long) (0.2 * REQUESTS) + 10 * 10);
+      assertThat(sim.retries).as("the budget is used, not just refused").isGreaterThan((long) (0.2 * REQUESTS));
+      assertThat(sim.attempts).isEqualTo(sim.calls + sim.retries);
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE)).isPositive();
+      assertThat(h.counter("mesh.client.retries", "service", SERVICE, "reason", "503")).isEqualTo(sim.retries);
+      // A 503 the budget cannot retry is handed to the application as it is.
+      assertThat(sim.done).isEqualTo(REQUESTS);
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "503")).isEqualTo(REQUESTS);
+    }
+  }
+
+  @Test
+  void aBudgetThatNeverBindsLetsEveryCallRetryTwice() {
+    try (EngineHarness h = new EngineHarness(7)) {
+      EngineHarness.Simulation sim = run(h, new RetryBudgetPolicy(1000, 10, Duration.ofSeconds(10)),
+          e -> Outcome.http(503));
+
+      assertThat(sim.retries).isEqualTo(2 * REQUESTS);
+      assertThat(sim.attempts).isEqualTo(3 * REQUESTS);
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE)).isZero();
+    }
+  }
+
+  @Test
+  void aConnectFailureTheBudgetCannotRetryFailsTheCallNamingTheBudgetAndTheLastFailure() {
+    try (EngineHarness h = new EngineHarness(7)) {
+      EngineHarness.Simulation sim = run(h, RetryBudgetPolicy.DEFAULT,
+          e -> Outcome.connectFailure(new ConnectException("Connection refused")));
+
+      assertThat(sim.retries).isLessThanOrEqualTo((long) (0.2 * REQUESTS) + 10 * 10);
+      long exhausted = sim.failures.getOrDefault(RetryBudgetExhaustedException.class, 0L);
+      assertThat(exhausted).isPositive().isEqualTo((long) h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE));
+      RetryBudgetExhaustedException e = (RetryBudgetExhaustedException) sim.failureSamples.stream()
+          .filter(f -> f instanceof RetryBudgetExhaustedException).findFirst().orElseThrow();
+      assertThat(e.getMessage())
+          .startsWith(SERVICE + ": ")
+          .contains("retry budget exhausted (20% + 10/s over 10s); last failure: connect-failure")
+          .containsPattern("10\\.0\\.0\\.\\d+:8080");
+      assertThat(e.requestSent()).isFalse();
+      assertThat(e.getCause()).isInstanceOf(ConnectException.class);
+    }
+  }
+
+  @Test
+  void theDecisionWhenTheBudgetIsEmptyIsFailWithTheAttemptsEndpointInTheMessage() {
+    try (EngineHarness h = new EngineHarness(3)) {
+      // No reserve and no ratio: the very first retry is refused.
+      h.service(policy(new RetryBudgetPolicy(0, 0, Duration.ofSeconds(10))), EngineHarness.endpoints(3));
+      try (Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+        Attempt a = call.nextAttempt();
+        Decision d = a.complete(Outcome.connectFailure(new ConnectException("Connection refused")));
+
+        assertThat(d.isFail()).isTrue();
+        assertThat(d.failure()).isInstanceOf(RetryBudgetExhaustedException.class)
+            .hasMessage(SERVICE + ": retry budget exhausted (0% + 0/s over 10s); last failure: connect-failure: "
+                + "Connection refused " + a.endpoint().address());
+        assertThat(h.events.budgetExhausted.sum()).isEqualTo(1);
+        assertThat(h.destination().inFlight()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void aNonIdempotentRequestIsNotRetriedAfterA503ButIsAfterAConnectFailure() {
+    try (EngineHarness h = new EngineHarness(3)) {
+      h.service(policy(RetryBudgetPolicy.DEFAULT), List.of(Endpoint.of("10.0.0.1:8080"), Endpoint.of("10.0.0.2:8080")));
+      MeshRequest post = MeshRequest.of(java.util.Map.of(), false);
+      EngineHarness.CallResult served = h.drive(h.destination(), post, e -> Outcome.http(503), 1000);
+      assertThat(served.tried()).hasSize(1);
+      assertThat(served.outcome()).isEqualTo(Outcome.http(503));
+
+      EngineHarness.CallResult refused = h.drive(h.destination(), post,
+          e -> Outcome.connectFailure(new ConnectException("refused")), 1000);
+      assertThat(refused.tried()).hasSize(3);
+      assertThat(refused.failure()).isNull();
+    }
+  }
+}
