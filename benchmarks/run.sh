@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs Meshwork's JMH benchmarks. Usage:
+#   benchmarks/run.sh engine          # engine vs Resilience4j, 1 and 2 threads, with -prof gc
+#   benchmarks/run.sh engine --short  # a quick look (fewer, shorter iterations)
+#   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
+# Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -q -B -ntp -DskipTests -pl benchmarks -am package
+JAR=benchmarks/target/benchmarks.jar
+mkdir -p benchmarks/results
+what=${1:-engine}; shift || true
+short=()
+if [ "${1:-}" = "--short" ]; then short=(-wi 2 -w 1 -i 3 -r 1); shift; fi
+case "$what" in
+  engine)
+    for t in 1 2; do
+      java -jar "$JAR" 'EngineBenchmark' -t "$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/engine-t$t.json" "$@"
+    done
+    ;;
+  --) java -jar "$JAR" "$@" ;;
+  *) echo "unknown benchmark set: $what (expected: engine, or -- followed by JMH arguments)" >&2; exit 2 ;;
+esac
