@@ -19,8 +19,8 @@ public interface Attempt {
   /**
    * Reports what happened and returns what to do next. Feeds the endpoint's latency estimate
    * and health, the retry budget, the breaker and the metrics. Only the first completion of an
-   * attempt counts; a later one (or one after the call was closed) returns the same decision
-   * kind without recording anything twice.
+   * attempt counts: a repeated one, one for an attempt the call has moved past, or one after the
+   * call was closed records nothing and returns {@link Decision#done()}.
    */
   Decision complete(Outcome outcome);
 }

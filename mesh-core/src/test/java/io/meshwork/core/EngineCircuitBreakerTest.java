@@ -15,7 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The service-level breaker (Resilience4j) as the engine drives it, in fake time: every rule
+ * The service-level breaker (the engine's lock-free Breaker) as the engine drives it, in fake time: every rule
  * with time in it (the sliding window, the open time) must move with the mesh's ticker, never
  * with the system clock, or these tests would depend on how fast the machine runs them.
  */

@@ -1,95 +1,155 @@
 package io.meshwork.core.internal;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.meshwork.core.CircuitState;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.Durations;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
- * The service-level circuit breaker: Resilience4j's state machine configured from the
- * registry's {@link CircuitBreakerPolicy}, with its time-based sliding window and a clock driven
- * by the mesh ticker (both the window and the open time follow it). The engine calls it once
- * per call, not per attempt: endpoint health is outlier detection's job, the breaker is the last
- * line when the whole service fails.
+ * The service-level circuit breaker, the last line behind per-endpoint outlier ejection: it
+ * opens when at least {@code failureRate}% of the calls in the last {@code window} failed
+ * (once there were {@code minCalls}), refuses calls for {@code openFor}, then lets
+ * {@code halfOpenCalls} probes through; all probes succeeding closes it, one failing reopens it.
+ * The engine records each call once, not each attempt.
+ *
+ * <p>Why not Resilience4j's {@code CircuitBreaker}, which the engine used first: its
+ * {@code LOCK_FREE} time window (2.4.0) reads {@code System.nanoTime} whatever clock it is given,
+ * so fake-time tests cannot drive it, it refuses a 1 s window, and it allocates a snapshot on
+ * every record; its {@code SYNCHRONIZED} window takes a lock on every call. DESIGN.md forbids
+ * locks on the request path and asks for time rules driven by the mesh ticker, so the same
+ * state machine is written here over the engine's lock-free {@link WindowedCounter}s:
+ * admission in the closed state is one volatile read, recording a success is one CAS.
+ *
+ * <p>Every admission says what kind of permit it got ({@link #CLOSED_PERMIT} or
+ * {@link #PROBE}); the call hands it back with its result, or to {@link #release}, so a
+ * half-open probe slot can never leak (Resilience4j's long-running "stuck half-open" issue).
  */
 final class Breaker {
-  /** What a failed call is recorded as; Resilience4j wants a Throwable. No stack, shared. */
-  private static final Throwable FAILED_CALL = new Exception("failed call", null, false, false) {
-    private static final long serialVersionUID = 1L;
-  };
+  static final int REFUSED = 0;
+  static final int CLOSED_PERMIT = 1;
+  static final int PROBE = 2;
+  private static final int SLICES = 10;
 
   private final CircuitBreakerPolicy policy;
-  private final CircuitBreaker breaker; // null when disabled
+  private final Ticker ticker;
+  private final BiConsumer<CircuitState, CircuitState> onTransition;
+  private final long openForNanos;
+  private final long windowNanos;
+  private final AtomicReference<CircuitState> state;
+  private final AtomicLong openUntilNanos = new AtomicLong();
+  private final AtomicInteger probesLeft = new AtomicInteger();
+  private final AtomicInteger probeSuccesses = new AtomicInteger();
+  /** Calls and failures of the current closed period; replaced when the breaker closes. */
+  private volatile Window window;
+
+  private static final class Window {
+    final WindowedCounter calls;
+    final WindowedCounter failures;
+
+    Window(long windowNanos) {
+      calls = new WindowedCounter(windowNanos, SLICES);
+      failures = new WindowedCounter(windowNanos, SLICES);
+    }
+  }
 
   Breaker(String service, CircuitBreakerPolicy policy, Ticker ticker,
       BiConsumer<CircuitState, CircuitState> onTransition) {
     this.policy = policy;
-    if (!policy.enabled()) {
-      this.breaker = null;
-      return;
-    }
-    CircuitBreakerConfig config = CircuitBreakerConfig.custom()
-        .failureRateThreshold(policy.failureRate())
-        // SYNCHRONIZED, not LOCK_FREE: in Resilience4j 2.4.0 the lock-free time window reads
-        // Clock.SYSTEM (System.nanoTime) whatever clock the config names, so the window would not
-        // follow the mesh ticker; it also refuses a 1 s window, which the policy allows. The
-        // synchronized window reads the config's clock; its lock is held for a few additions,
-        // once per call (not per attempt).
-        .slidingWindow((int) Math.max(1, policy.window().toSeconds()), policy.minCalls(),
-            SlidingWindowType.TIME_BASED, SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
-        .waitDurationInOpenState(policy.openFor())
-        .permittedNumberOfCallsInHalfOpenState(policy.halfOpenCalls())
-        .automaticTransitionFromOpenToHalfOpenEnabled(false)
-        .writableStackTraceEnabled(false)
-        .clock(new TickerClock(ticker))
-        .build();
-    this.breaker = CircuitBreaker.of(service, config);
-    breaker.getEventPublisher().onStateTransition(e ->
-        onTransition.accept(map(e.getStateTransition().getFromState()), map(e.getStateTransition().getToState())));
+    this.ticker = ticker;
+    this.onTransition = onTransition;
+    this.openForNanos = policy.openFor().toNanos();
+    this.windowNanos = policy.window().toNanos();
+    this.state = new AtomicReference<>(policy.enabled() ? CircuitState.CLOSED : CircuitState.DISABLED);
+    this.window = new Window(windowNanos);
   }
 
   CircuitBreakerPolicy policy() {
     return policy;
   }
 
-  boolean tryAcquire() {
-    return breaker == null || breaker.tryAcquirePermission();
+  /** Asks to admit a call: {@link #REFUSED}, {@link #CLOSED_PERMIT} or {@link #PROBE}. */
+  int tryAcquire() {
+    CircuitState s = state.get();
+    if (s == CircuitState.CLOSED || s == CircuitState.DISABLED) {
+      return CLOSED_PERMIT;
+    }
+    if (s == CircuitState.OPEN) {
+      if (ticker.nanoTime() - openUntilNanos.get() < 0) {
+        return REFUSED;
+      }
+      if (state.compareAndSet(CircuitState.OPEN, CircuitState.HALF_OPEN)) {
+        probeSuccesses.set(0);
+        probesLeft.set(policy.halfOpenCalls());
+        onTransition.accept(CircuitState.OPEN, CircuitState.HALF_OPEN);
+      }
+      s = state.get();
+      if (s == CircuitState.CLOSED) return CLOSED_PERMIT;
+      if (s != CircuitState.HALF_OPEN) return REFUSED;
+    }
+    // Half open: take a probe slot if one is left.
+    int left;
+    do {
+      left = probesLeft.get();
+      if (left <= 0) return REFUSED;
+    } while (!probesLeft.compareAndSet(left, left - 1));
+    return PROBE;
   }
 
-  /** Gives back a permission of a call that ended without an outcome (cancelled, no endpoints). */
-  void release() {
-    if (breaker != null) breaker.releasePermission();
+  /** Gives back a permit of a call that ended without a result (cancelled, no endpoint). */
+  void release(int permit) {
+    if (permit == PROBE && state.get() == CircuitState.HALF_OPEN) {
+      probesLeft.incrementAndGet();
+    }
   }
 
-  void onSuccess(long durationNanos) {
-    if (breaker != null) breaker.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
+  void onSuccess(int permit) {
+    if (permit == PROBE) {
+      if (probeSuccesses.incrementAndGet() >= policy.halfOpenCalls()
+          && state.get() == CircuitState.HALF_OPEN) {
+        window = new Window(windowNanos); // a fresh period: old failures are forgiven
+        if (state.compareAndSet(CircuitState.HALF_OPEN, CircuitState.CLOSED)) {
+          onTransition.accept(CircuitState.HALF_OPEN, CircuitState.CLOSED);
+        }
+      }
+      return;
+    }
+    if (state.get() == CircuitState.DISABLED) return;
+    window.calls.add(1, ticker.nanoTime());
   }
 
-  void onFailure(long durationNanos) {
-    if (breaker != null) breaker.onError(durationNanos, TimeUnit.NANOSECONDS, FAILED_CALL);
+  void onFailure(int permit) {
+    long now = ticker.nanoTime();
+    if (permit == PROBE) {
+      trip(CircuitState.HALF_OPEN, now);
+      return;
+    }
+    if (state.get() != CircuitState.CLOSED) return;
+    Window w = window;
+    w.calls.add(1, now);
+    w.failures.add(1, now);
+    long calls = w.calls.sum(now);
+    if (calls >= policy.minCalls() && w.failures.sum(now) * 100 >= (long) policy.failureRate() * calls) {
+      trip(CircuitState.CLOSED, now);
+    }
+  }
+
+  private void trip(CircuitState from, long now) {
+    openUntilNanos.set(now + openForNanos);
+    if (state.compareAndSet(from, CircuitState.OPEN)) {
+      onTransition.accept(from, CircuitState.OPEN);
+    }
   }
 
   CircuitState state() {
-    return breaker == null ? CircuitState.DISABLED : map(breaker.getState());
+    return state.get();
   }
 
   String describe() {
-    return policy.failureRate() + "% of calls failed over " + Durations.format(policy.window())
-        + "; refusing calls for " + Durations.format(policy.openFor());
-  }
-
-  private static CircuitState map(CircuitBreaker.State s) {
-    switch (s) {
-      case CLOSED: return CircuitState.CLOSED;
-      case HALF_OPEN: return CircuitState.HALF_OPEN;
-      case DISABLED: case METRICS_ONLY: return CircuitState.DISABLED;
-      default: return CircuitState.OPEN;
-    }
+    return policy.failureRate() + "% or more of at least " + policy.minCalls() + " calls failed over "
+        + Durations.format(policy.window()) + "; refusing calls for " + Durations.format(policy.openFor());
   }
 }

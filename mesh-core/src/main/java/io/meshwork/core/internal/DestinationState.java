@@ -145,7 +145,15 @@ public final class DestinationState implements Destination, ServiceListener {
     RetryClassifier classifier = old != null && old.policy.retries().equals(policy.retries())
         ? old.classifier : new RetryClassifier(policy.retries());
 
-    plan = new Plan(snapshot, all, router, balancer, classifier, budget, breaker, zonePref);
+    Plan built = new Plan(snapshot, all, router, balancer, classifier, budget, breaker, zonePref);
+    if (built.ringHash) {
+      // Build the hash rings here, on the registry thread, not on the first pick of a request.
+      router.targets().forEach(t -> {
+        RingHashBalancer.ring(t.all);
+        if (t.local != null) RingHashBalancer.ring(t.local);
+      });
+    }
+    plan = built;
     rt.listener().onSnapshotApplied(service, snapshot);
   }
 
@@ -194,7 +202,8 @@ public final class DestinationState implements Destination, ServiceListener {
       throw reject(new ConcurrencyLimitException(service,
           "concurrency limit reached (maxConcurrentRequests " + p.maxConcurrent + " calls in flight)"));
     }
-    if (!p.breaker.tryAcquire()) {
+    int permit = p.breaker.tryAcquire();
+    if (permit == Breaker.REFUSED) {
       inFlight.decrementAndGet();
       throw reject(new CircuitOpenException(service, "circuit open (" + p.breaker.describe() + ")"));
     }
@@ -209,7 +218,7 @@ public final class DestinationState implements Destination, ServiceListener {
         hasHash = true;
       }
     }
-    return new RealCall(this, p, target, request.idempotent(), now, deadline, hash, hasHash);
+    return new RealCall(this, p, target, request.idempotent(), permit, now, deadline, hash, hasHash);
   }
 
   private MeshException reject(MeshException e) {

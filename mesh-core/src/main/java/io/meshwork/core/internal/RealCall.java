@@ -23,12 +23,20 @@ import java.util.random.RandomGenerator;
  * <p>State machine, every transition a compare-and-set, so that {@link #complete} and
  * {@link #close} racing on two threads release each resource exactly once:
  * {@code IDLE -> IN_FLIGHT} (nextAttempt), {@code IN_FLIGHT -> IDLE} (complete),
- * {@code IDLE|IN_FLIGHT -> ENDED} (the final decision, or close).
+ * {@code IDLE|IN_FLIGHT -> ENDED} (the final decision, or close). The state word also holds the
+ * attempt number, so a late completion of an earlier attempt cannot complete the current one.
+ *
+ * <p>The first attempt's handle is the call itself, so a call that needs no retry allocates one
+ * object; each retry gets a small {@link RetryAttempt} handle of its own.
  */
 final class RealCall implements Call, Attempt, PickContext {
   private static final int IDLE = 0;
   private static final int IN_FLIGHT = 1;
   private static final int ENDED = 2;
+  private static final int PHASE = 3;
+  private static final int RESULT_NONE = 0;
+  private static final int RESULT_SUCCESS = 1;
+  private static final int RESULT_FAILURE = 2;
   private static final VarHandle STATE;
 
   static {
@@ -47,6 +55,8 @@ final class RealCall implements Call, Attempt, PickContext {
   private final long hash;
   private final boolean hasHash;
   private final boolean idempotent;
+  /** The breaker permit: {@link Breaker#CLOSED_PERMIT} or {@link Breaker#PROBE}. */
+  private final int permit;
   private boolean panic;
   @SuppressWarnings("unused") // through STATE
   private volatile int state;
@@ -55,10 +65,13 @@ final class RealCall implements Call, Attempt, PickContext {
   private long attemptStartNanos;
   private long pickNowNanos;
   private EndpointState endpoint;
+  /** The first attempt's endpoint, for its handle (this object) after retries moved on. */
+  private Endpoint firstEndpoint;
 
-  RealCall(DestinationState dest, Plan plan, RouteTarget target, boolean idempotent, long startNanos,
-      long deadlineNanos, long hash, boolean hasHash) {
+  RealCall(DestinationState dest, Plan plan, RouteTarget target, boolean idempotent, int permit,
+      long startNanos, long deadlineNanos, long hash, boolean hasHash) {
     this.dest = dest;
+    this.permit = permit;
     this.plan = plan;
     this.target = target;
     this.idempotent = idempotent;
@@ -93,9 +106,9 @@ final class RealCall implements Call, Attempt, PickContext {
   @Override
   public Attempt nextAttempt() {
     int s = (int) STATE.getVolatile(this);
-    if (s != IDLE) {
+    if ((s & PHASE) != IDLE) {
       throw new IllegalStateException(dest.service + ": nextAttempt() while "
-          + (s == IN_FLIGHT ? "attempt " + attempts + " is still open; complete it first" : "the call has ended"));
+          + ((s & PHASE) == IN_FLIGHT ? "attempt " + attempts + " is still open; complete it first" : "the call has ended"));
     }
     long now = dest.rt.ticker().nanoTime();
     if (deadlineNanos - now <= 0) {
@@ -106,16 +119,18 @@ final class RealCall implements Call, Attempt, PickContext {
     if (picked == null) {
       throw end(new NoEndpointsException(dest.service, noEndpointsReason()), null);
     }
-    if (!STATE.compareAndSet(this, IDLE, IN_FLIGHT)) {
+    endpoint = picked;
+    attemptStartNanos = now;
+    int n = attempts + 1;
+    if (!STATE.compareAndSet(this, s, (n << 2) | IN_FLIGHT)) {
       throw new IllegalStateException(dest.service + ": the call ended while picking (closed concurrently)");
     }
-    endpoint = picked;
+    attempts = n;
+    if (n == 1) firstEndpoint = picked.endpoint();
     picked.pending.incrementAndGet();
     picked.attempts.incrementAndGet();
-    attempts++;
-    attemptStartNanos = now;
-    dest.rt.listener().onAttemptStarted(dest.service, picked.endpoint(), attempts);
-    return this;
+    dest.rt.listener().onAttemptStarted(dest.service, picked.endpoint(), n);
+    return n == 1 ? this : new RetryAttempt(this, n, picked.endpoint());
   }
 
   private String noEndpointsReason() {
@@ -171,12 +186,12 @@ final class RealCall implements Call, Attempt, PickContext {
     int s;
     do {
       s = (int) STATE.getVolatile(this);
-      if (s == ENDED) return;
-    } while (!STATE.compareAndSet(this, s, ENDED));
-    if (s == IN_FLIGHT) {
+      if ((s & PHASE) == ENDED) return;
+    } while (!STATE.compareAndSet(this, s, (s & ~PHASE) | ENDED));
+    if ((s & PHASE) == IN_FLIGHT) {
       endpoint.pending.decrementAndGet();
     }
-    release(false, 0);
+    release(RESULT_NONE);
     long duration = dest.rt.ticker().nanoTime() - startNanos;
     target.meters.timer(Slots.of(Outcome.cancelled())).record(duration, TimeUnit.NANOSECONDS);
     dest.rt.listener().onCallCompleted(dest.service, target.routeName, Outcome.cancelled(), null, attempts, duration);
@@ -186,12 +201,12 @@ final class RealCall implements Call, Attempt, PickContext {
 
   @Override
   public Endpoint endpoint() {
-    return endpoint.endpoint();
+    return firstEndpoint;
   }
 
   @Override
   public int number() {
-    return attempts;
+    return 1; // this object is the first attempt's handle; retries get a RetryAttempt
   }
 
   @Override
@@ -202,8 +217,13 @@ final class RealCall implements Call, Attempt, PickContext {
 
   @Override
   public Decision complete(Outcome outcome) {
-    if (!STATE.compareAndSet(this, IN_FLIGHT, IDLE)) {
-      // Completed already, or closed: nothing is recorded twice.
+    return complete(1, outcome);
+  }
+
+  /** Completes attempt {@code n}; a stale or repeated completion records nothing. */
+  Decision complete(int n, Outcome outcome) {
+    if (!STATE.compareAndSet(this, (n << 2) | IN_FLIGHT, (n << 2) | IDLE)) {
+      // Completed already, superseded by a later attempt, or closed: nothing is recorded twice.
       return Decision.done();
     }
     long now = dest.rt.ticker().nanoTime();
@@ -260,18 +280,13 @@ final class RealCall implements Call, Attempt, PickContext {
   }
 
   private Decision finish(Outcome outcome, long now) {
-    if (!STATE.compareAndSet(this, IDLE, ENDED)) {
+    if (!STATE.compareAndSet(this, (attempts << 2) | IDLE, (attempts << 2) | ENDED)) {
       return Decision.done(); // closed concurrently; close() recorded it
     }
-    boolean success = outcome.isSuccess();
     long duration = now - startNanos;
-    if (outcome.kind() == Outcome.Kind.CANCELLED) {
-      release(false, 0); // the caller gave up: says nothing of the service's health, as in close()
-    } else {
-      // A failure is recorded with a negative duration, so it must never be 0: a failed call
-      // that took no time on the ticker would otherwise count as a success in the breaker.
-      release(true, success ? duration : -Math.max(1, duration));
-    }
+    // A cancelled attempt means the caller gave up: it says nothing of the service's health.
+    release(outcome.kind() == Outcome.Kind.CANCELLED ? RESULT_NONE
+        : outcome.isSuccess() ? RESULT_SUCCESS : RESULT_FAILURE);
     target.meters.timer(Slots.of(outcome)).record(duration, TimeUnit.NANOSECONDS);
     dest.rt.listener().onCallCompleted(dest.service, target.routeName, outcome, null, attempts, duration);
     return Decision.done();
@@ -279,29 +294,29 @@ final class RealCall implements Call, Attempt, PickContext {
 
   /** Ends the call with a mesh failure (from IDLE); returns it for throwing. */
   private MeshException end(MeshException failure, Outcome last) {
-    if (!STATE.compareAndSet(this, IDLE, ENDED)) {
+    if (!STATE.compareAndSet(this, (attempts << 2) | IDLE, (attempts << 2) | ENDED)) {
       return failure;
     }
     long duration = dest.rt.ticker().nanoTime() - startNanos;
-    boolean counts = last != null; // a call that never got an answer says nothing of the service's health
-    release(counts, -Math.max(1, duration));
+    // A call that never got an answer says nothing of the service's health.
+    release(last != null ? RESULT_FAILURE : RESULT_NONE);
     target.meters.timer(Slots.of(failure)).record(duration, TimeUnit.NANOSECONDS);
     dest.rt.listener().onCallCompleted(dest.service, target.routeName, last, failure, attempts, duration);
     return failure;
   }
 
   /**
-   * Gives back the concurrency slot and the breaker permission, recording the call in the
-   * breaker when it has an outcome ({@code signedDuration} negative for a failure).
+   * Gives back the concurrency slot and the breaker permit, recording the call's result in the
+   * breaker when it has one. Called exactly once per call, by whichever transition ended it.
    */
-  private void release(boolean record, long signedDuration) {
+  private void release(int result) {
     dest.inFlight.decrementAndGet();
-    if (!record) {
-      plan.breaker.release();
-    } else if (signedDuration >= 0) {
-      plan.breaker.onSuccess(signedDuration);
+    if (result == RESULT_SUCCESS) {
+      plan.breaker.onSuccess(permit);
+    } else if (result == RESULT_FAILURE) {
+      plan.breaker.onFailure(permit);
     } else {
-      plan.breaker.onFailure(-signedDuration);
+      plan.breaker.release(permit);
     }
   }
 

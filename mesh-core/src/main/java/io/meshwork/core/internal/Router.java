@@ -27,6 +27,14 @@ final class Router {
     this.fallback = fallback;
   }
 
+  /** Every target this router can choose (for warming per-subset structures). */
+  java.util.List<RouteTarget> targets() {
+    java.util.List<RouteTarget> all = new java.util.ArrayList<>();
+    all.add(fallback);
+    for (CompiledRoute r : routes) all.addAll(java.util.List.of(r.targets));
+    return all;
+  }
+
   /** The target of calls that no route matches. */
   RouteTarget fallback() {
     return fallback;
