@@ -6,7 +6,7 @@
 # Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -B -ntp -DskipTests -pl benchmarks -am package
+mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p benchmarks/results
 what=${1:-engine}; shift || true

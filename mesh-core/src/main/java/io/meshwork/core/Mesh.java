@@ -59,7 +59,8 @@ public final class Mesh implements AutoCloseable {
     List<MeshEventListener> listeners = new ArrayList<>(b.listeners);
     listeners.add(0, new DecisionLog());
     this.runtime = new EngineRuntime(serviceName, zone, ticker, b.random, new Listeners(listeners),
-        meterRegistry, b.percentileHistograms, b.ewmaDecay.toNanos());
+        meterRegistry, b.percentileHistograms, b.ewmaDecay.toNanos(),
+        b.listeners.isEmpty() ? null : new Listeners(b.listeners));
     this.destinations = Caffeine.newBuilder().build();
   }
 

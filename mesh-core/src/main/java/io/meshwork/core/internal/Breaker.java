@@ -106,7 +106,7 @@ final class Breaker {
     }
   }
 
-  void onSuccess(int permit) {
+  void onSuccess(int permit, long now) {
     if (permit == PROBE) {
       if (probeSuccesses.incrementAndGet() >= policy.halfOpenCalls()
           && state.get() == CircuitState.HALF_OPEN) {
@@ -118,11 +118,10 @@ final class Breaker {
       return;
     }
     if (state.get() == CircuitState.DISABLED) return;
-    window.calls.add(1, ticker.nanoTime());
+    window.calls.add(1, now);
   }
 
-  void onFailure(int permit) {
-    long now = ticker.nanoTime();
+  void onFailure(int permit, long now) {
     if (permit == PROBE) {
       trip(CircuitState.HALF_OPEN, now);
       return;

@@ -145,7 +145,8 @@ public final class DestinationState implements Destination, ServiceListener {
     RetryClassifier classifier = old != null && old.policy.retries().equals(policy.retries())
         ? old.classifier : new RetryClassifier(policy.retries());
 
-    Plan built = new Plan(snapshot, all, router, balancer, classifier, budget, breaker, zonePref);
+    Plan built = new Plan(this, snapshot, all, router, balancer, classifier, budget, breaker, zonePref);
+    router.targets().forEach(t -> t.plan = built);
     if (built.ringHash) {
       // Build the hash rings here, on the registry thread, not on the first pick of a request.
       router.targets().forEach(t -> {
@@ -194,7 +195,7 @@ public final class DestinationState implements Destination, ServiceListener {
     }
 
     // 2. Routing.
-    RouteTarget target = p.router.select(request, rt.random().get());
+    RouteTarget target = p.router.select(request, rt.random());
 
     // 3. Admission: concurrency slot, then breaker permission.
     if (inFlight.incrementAndGet() > p.maxConcurrent) {
@@ -209,16 +210,7 @@ public final class DestinationState implements Destination, ServiceListener {
     }
     p.budget.deposit(now);
 
-    long hash = 0;
-    boolean hasHash = false;
-    if (p.ringHash) {
-      String v = request.header(p.hashHeader);
-      if (v != null) {
-        hash = Hashing.hash64(v);
-        hasHash = true;
-      }
-    }
-    return new RealCall(this, p, target, request.idempotent(), permit, now, deadline, hash, hasHash);
+    return new RealCall(target, request, permit, now, deadline);
   }
 
   private MeshException reject(MeshException e) {

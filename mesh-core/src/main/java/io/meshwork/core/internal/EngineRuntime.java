@@ -17,6 +17,7 @@ import java.util.random.RandomGenerator;
  * @param meters where meters are registered
  * @param histograms whether timers publish percentile histograms
  * @param tauNanos peak-EWMA decay time constant
+ * @param perCallListener user listeners for per-call events, or null when there are none
  */
 public record EngineRuntime(
     String localService,
@@ -26,4 +27,15 @@ public record EngineRuntime(
     MeshEventListener listener,
     MeterRegistry meters,
     boolean histograms,
-    long tauNanos) {}
+    long tauNanos,
+    MeshEventListener perCallListener) {
+
+  /**
+   * The listener for per-call events (attempt started and completed, call completed), or
+   * {@code null} when no user listener is installed: the hot path then skips them entirely.
+   */
+  @Override
+  public MeshEventListener perCallListener() {
+    return perCallListener;
+  }
+}

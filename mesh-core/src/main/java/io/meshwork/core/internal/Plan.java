@@ -11,6 +11,7 @@ import io.meshwork.core.registry.ServiceSnapshot;
  * started with, so a registry change never disturbs a call in flight.
  */
 final class Plan {
+  final DestinationState dest;
   final ServiceSnapshot snapshot;
   final ClientPolicy policy;
   final EndpointState[] endpoints;
@@ -31,8 +32,9 @@ final class Plan {
   final int maxAttempts;
   final int maxConcurrent;
 
-  Plan(ServiceSnapshot snapshot, EndpointState[] endpoints, Router router, LoadBalancer balancer,
+  Plan(DestinationState dest, ServiceSnapshot snapshot, EndpointState[] endpoints, Router router, LoadBalancer balancer,
       RetryClassifier classifier, RetryBudget budget, Breaker breaker, boolean zonePreference) {
+    this.dest = dest;
     this.snapshot = snapshot;
     this.policy = snapshot.config().client();
     this.endpoints = endpoints;

@@ -5,7 +5,9 @@ import io.meshwork.core.Call;
 import io.meshwork.core.Deadline;
 import io.meshwork.core.DeadlineExceededException;
 import io.meshwork.core.Decision;
+import io.meshwork.core.MeshEventListener;
 import io.meshwork.core.MeshException;
+import io.meshwork.core.MeshRequest;
 import io.meshwork.core.NoEndpointsException;
 import io.meshwork.core.Outcome;
 import io.meshwork.core.RetryBudgetExhaustedException;
@@ -16,18 +18,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
 /**
- * One call and, in turn, each of its attempts (attempts are sequential, so the call object is
- * also the attempt handle and a call allocates one object). Implements {@link PickContext} so
- * that picks allocate nothing either.
+ * One call and, in turn, each of its attempts. Implements {@link PickContext} so that picks
+ * allocate nothing.
  *
  * <p>State machine, every transition a compare-and-set, so that {@link #complete} and
  * {@link #close} racing on two threads release each resource exactly once:
  * {@code IDLE -> IN_FLIGHT} (nextAttempt), {@code IN_FLIGHT -> IDLE} (complete),
  * {@code IDLE|IN_FLIGHT -> ENDED} (the final decision, or close). The state word also holds the
- * attempt number, so a late completion of an earlier attempt cannot complete the current one.
+ * attempt number ({@code state >>> 2}), so a late completion of an earlier attempt cannot
+ * complete the current one.
  *
- * <p>The first attempt's handle is the call itself, so a call that needs no retry allocates one
- * object; each retry gets a small {@link RetryAttempt} handle of its own.
+ * <p>Cost: the first attempt's handle is the call itself, so a call that needs no retry
+ * allocates this one object (64 bytes with compressed oops: keep the fields few; the plan and
+ * destination are reached through the route target); each retry gets a small
+ * {@link RetryAttempt}. The ticker is read when the call starts, when each attempt starts and
+ * when it completes; the breaker and the budget reuse those readings.
  */
 final class RealCall implements Call, Attempt, PickContext {
   private static final int IDLE = 0;
@@ -47,45 +52,52 @@ final class RealCall implements Call, Attempt, PickContext {
     }
   }
 
-  private final DestinationState dest;
-  private final Plan plan;
   private final RouteTarget target;
+  private final MeshRequest request;
   private final long startNanos;
   private final long deadlineNanos;
-  private final long hash;
-  private final boolean hasHash;
-  private final boolean idempotent;
-  /** The breaker permit: {@link Breaker#CLOSED_PERMIT} or {@link Breaker#PROBE}. */
-  private final int permit;
-  private boolean panic;
-  @SuppressWarnings("unused") // through STATE
-  private volatile int state;
-  private int attempts;
-  private long triedMask;
+  /** Start of the current attempt; also "now" for the pick in progress. */
   private long attemptStartNanos;
-  private long pickNowNanos;
+  @SuppressWarnings("unused") // through STATE: (attempt number << 2) | phase
+  private volatile int state;
+  /** Bit i set: the call tried index i of the subset it picked from (first 32). */
+  private int triedMask;
   private EndpointState endpoint;
   /** The first attempt's endpoint, for its handle (this object) after retries moved on. */
   private Endpoint firstEndpoint;
+  /** The breaker permit: {@link Breaker#CLOSED_PERMIT} or {@link Breaker#PROBE}. */
+  private final byte permit;
+  private final boolean idempotent;
+  private boolean panic;
 
-  RealCall(DestinationState dest, Plan plan, RouteTarget target, boolean idempotent, int permit,
-      long startNanos, long deadlineNanos, long hash, boolean hasHash) {
-    this.dest = dest;
-    this.permit = permit;
-    this.plan = plan;
+  RealCall(RouteTarget target, MeshRequest request, int permit, long startNanos, long deadlineNanos) {
     this.target = target;
-    this.idempotent = idempotent;
+    this.request = request;
+    this.permit = (byte) permit;
+    this.idempotent = request.idempotent();
     this.startNanos = startNanos;
     this.deadlineNanos = deadlineNanos;
-    this.hash = hash;
-    this.hasHash = hasHash;
+    this.attemptStartNanos = startNanos;
+  }
+
+  private Plan plan() {
+    return target.plan;
+  }
+
+  private DestinationState dest() {
+    return target.plan.dest;
+  }
+
+  /** Per-call events go to user listeners only when there are any. */
+  private MeshEventListener perCall() {
+    return target.plan.dest.rt.perCallListener();
   }
 
   // ---- Call ------------------------------------------------------------------------------
 
   @Override
   public String service() {
-    return dest.service;
+    return dest().service;
   }
 
   @Override
@@ -100,40 +112,43 @@ final class RealCall implements Call, Attempt, PickContext {
 
   @Override
   public int attempts() {
-    return attempts;
+    return ((int) STATE.getVolatile(this)) >>> 2;
   }
 
   @Override
   public Attempt nextAttempt() {
     int s = (int) STATE.getVolatile(this);
+    int done = s >>> 2;
+    DestinationState dest = dest();
     if ((s & PHASE) != IDLE) {
       throw new IllegalStateException(dest.service + ": nextAttempt() while "
-          + ((s & PHASE) == IN_FLIGHT ? "attempt " + attempts + " is still open; complete it first" : "the call has ended"));
+          + ((s & PHASE) == IN_FLIGHT ? "attempt " + done + " is still open; complete it first" : "the call has ended"));
     }
     long now = dest.rt.ticker().nanoTime();
     if (deadlineNanos - now <= 0) {
       throw end(new DeadlineExceededException(dest.service, "deadline exceeded"
-          + (attempts == 0 ? " before the first attempt" : " after " + attempts + " attempts"), null, attempts > 0), null);
+          + (done == 0 ? " before the first attempt" : " after " + done + " attempts"), null, done > 0), null);
     }
+    attemptStartNanos = now;
     EndpointState picked = pick(now);
     if (picked == null) {
       throw end(new NoEndpointsException(dest.service, noEndpointsReason()), null);
     }
     endpoint = picked;
-    attemptStartNanos = now;
-    int n = attempts + 1;
+    int n = done + 1;
+    if (n == 1) firstEndpoint = picked.endpoint();
     if (!STATE.compareAndSet(this, s, (n << 2) | IN_FLIGHT)) {
       throw new IllegalStateException(dest.service + ": the call ended while picking (closed concurrently)");
     }
-    attempts = n;
-    if (n == 1) firstEndpoint = picked.endpoint();
     picked.pending.incrementAndGet();
     picked.attempts.incrementAndGet();
-    dest.rt.listener().onAttemptStarted(dest.service, picked.endpoint(), n);
+    MeshEventListener l = perCall();
+    if (l != null) l.onAttemptStarted(dest.service, picked.endpoint(), n);
     return n == 1 ? this : new RetryAttempt(this, n, picked.endpoint());
   }
 
   private String noEndpointsReason() {
+    Plan plan = plan();
     if (!plan.snapshot.known()) {
       return "no endpoints (unknown service: the registry does not name it)";
     }
@@ -147,11 +162,11 @@ final class RealCall implements Call, Attempt, PickContext {
   }
 
   private EndpointState pick(long now) {
-    pickNowNanos = now;
-    panic = dest.panic(plan);
+    Plan plan = plan();
+    panic = dest().panic(plan);
     Subset subset = target.all;
     Subset local = target.local;
-    if (local != null && localHealthy(local, now)) {
+    if (local != null && localHealthy(plan, local, now)) {
       subset = local;
     }
     if (subset.isEmpty()) return null;
@@ -163,9 +178,9 @@ final class RealCall implements Call, Attempt, PickContext {
       e = plan.balancer.pick(subset, this);
     }
     if (e != null) {
-      for (int i = 0; i < subset.size() && i < 64; i++) {
+      for (int i = 0; i < subset.size() && i < 32; i++) {
         if (subset.get(i) == e) {
-          triedMask |= 1L << i;
+          triedMask |= 1 << i;
           break;
         }
       }
@@ -173,7 +188,8 @@ final class RealCall implements Call, Attempt, PickContext {
     return e;
   }
 
-  private boolean localHealthy(Subset local, long now) {
+  private boolean localHealthy(Plan plan, Subset local, long now) {
+    DestinationState dest = dest();
     int healthy = 0;
     for (int i = 0; i < local.size(); i++) {
       if (panic || dest.available(local.get(i), now)) healthy++;
@@ -191,10 +207,13 @@ final class RealCall implements Call, Attempt, PickContext {
     if ((s & PHASE) == IN_FLIGHT) {
       endpoint.pending.decrementAndGet();
     }
-    release(RESULT_NONE);
-    long duration = dest.rt.ticker().nanoTime() - startNanos;
+    DestinationState dest = dest();
+    long now = dest.rt.ticker().nanoTime();
+    release(RESULT_NONE, now);
+    long duration = now - startNanos;
     target.meters.timer(Slots.of(Outcome.cancelled())).record(duration, TimeUnit.NANOSECONDS);
-    dest.rt.listener().onCallCompleted(dest.service, target.routeName, Outcome.cancelled(), null, attempts, duration);
+    MeshEventListener l = perCall();
+    if (l != null) l.onCallCompleted(dest.service, target.routeName, Outcome.cancelled(), null, s >>> 2, duration);
   }
 
   // ---- Attempt ---------------------------------------------------------------------------
@@ -212,7 +231,7 @@ final class RealCall implements Call, Attempt, PickContext {
   @Override
   public long timeoutNanos() {
     long remaining = deadlineNanos - attemptStartNanos;
-    return Math.max(0, Math.min(remaining, plan.perTryTimeoutNanos));
+    return Math.max(0, Math.min(remaining, plan().perTryTimeoutNanos));
   }
 
   @Override
@@ -226,6 +245,8 @@ final class RealCall implements Call, Attempt, PickContext {
       // Completed already, superseded by a later attempt, or closed: nothing is recorded twice.
       return Decision.done();
     }
+    Plan plan = plan();
+    DestinationState dest = plan.dest;
     long now = dest.rt.ticker().nanoTime();
     long latency = now - attemptStartNanos;
     EndpointState e = endpoint;
@@ -241,30 +262,31 @@ final class RealCall implements Call, Attempt, PickContext {
       dest.onAttemptFailure(plan, e, now);
       dest.attemptFailure.increment();
     }
-    dest.rt.listener().onAttemptCompleted(dest.service, e.endpoint(), attempts, outcome, latency);
+    MeshEventListener l = perCall();
+    if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
 
-    if (success || !plan.classifier.retryable(outcome, idempotent) || attempts >= plan.maxAttempts) {
-      return finish(outcome, now);
+    if (success || n >= plan.maxAttempts || !plan.classifier.retryable(outcome, idempotent)) {
+      return finish(n, outcome, now);
     }
     // A retry is wanted: the deadline, then the budget, must allow it.
     long remaining = deadlineNanos - now;
-    long backoff = backoff(attempts);
+    long backoff = backoff(plan, n);
     if (remaining <= 0 || backoff >= remaining) {
-      if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(outcome, now);
+      if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
       return Decision.fail(end(new DeadlineExceededException(dest.service,
-          "deadline exceeded: no time left to retry after " + attempts + " attempts; last failure: "
+          "deadline exceeded: no time left to retry after " + n + " attempts; last failure: "
               + describe(outcome), outcome.cause(), true), outcome));
     }
     if (!plan.budget.tryWithdraw(now)) {
       dest.budgetExhausted.increment();
       dest.rt.listener().onRetryBudgetExhausted(dest.service, outcome);
-      if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(outcome, now);
+      if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
       return Decision.fail(end(new RetryBudgetExhaustedException(dest.service,
           "retry budget exhausted (" + plan.budget.describe() + "); last failure: " + describe(outcome),
           outcome.cause(), outcome.requestSent()), outcome));
     }
     dest.retryCounter(Slots.of(outcome)).increment();
-    dest.rt.listener().onRetry(dest.service, attempts + 1, backoff, outcome);
+    dest.rt.listener().onRetry(dest.service, n + 1, backoff, outcome);
     return Decision.retry(backoff);
   }
 
@@ -273,35 +295,40 @@ final class RealCall implements Call, Attempt, PickContext {
   }
 
   /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^(n-1))]. */
-  private long backoff(int retryNumber) {
+  private long backoff(Plan plan, int retryNumber) {
     long cap = plan.backoffBaseNanos << Math.min(30, retryNumber - 1);
     if (cap <= 0 || cap > plan.backoffMaxNanos) cap = plan.backoffMaxNanos;
     return random().nextLong(cap + 1);
   }
 
-  private Decision finish(Outcome outcome, long now) {
-    if (!STATE.compareAndSet(this, (attempts << 2) | IDLE, (attempts << 2) | ENDED)) {
+  private Decision finish(int n, Outcome outcome, long now) {
+    if (!STATE.compareAndSet(this, (n << 2) | IDLE, (n << 2) | ENDED)) {
       return Decision.done(); // closed concurrently; close() recorded it
     }
     long duration = now - startNanos;
     // A cancelled attempt means the caller gave up: it says nothing of the service's health.
     release(outcome.kind() == Outcome.Kind.CANCELLED ? RESULT_NONE
-        : outcome.isSuccess() ? RESULT_SUCCESS : RESULT_FAILURE);
+        : outcome.isSuccess() ? RESULT_SUCCESS : RESULT_FAILURE, now);
     target.meters.timer(Slots.of(outcome)).record(duration, TimeUnit.NANOSECONDS);
-    dest.rt.listener().onCallCompleted(dest.service, target.routeName, outcome, null, attempts, duration);
+    MeshEventListener l = perCall();
+    if (l != null) l.onCallCompleted(dest().service, target.routeName, outcome, null, n, duration);
     return Decision.done();
   }
 
   /** Ends the call with a mesh failure (from IDLE); returns it for throwing. */
   private MeshException end(MeshException failure, Outcome last) {
-    if (!STATE.compareAndSet(this, (attempts << 2) | IDLE, (attempts << 2) | ENDED)) {
+    int s = (int) STATE.getVolatile(this);
+    if ((s & PHASE) != IDLE || !STATE.compareAndSet(this, s, (s & ~PHASE) | ENDED)) {
       return failure;
     }
-    long duration = dest.rt.ticker().nanoTime() - startNanos;
+    DestinationState dest = dest();
+    long now = dest.rt.ticker().nanoTime();
+    long duration = now - startNanos;
     // A call that never got an answer says nothing of the service's health.
-    release(last != null ? RESULT_FAILURE : RESULT_NONE);
+    release(last != null ? RESULT_FAILURE : RESULT_NONE, now);
     target.meters.timer(Slots.of(failure)).record(duration, TimeUnit.NANOSECONDS);
-    dest.rt.listener().onCallCompleted(dest.service, target.routeName, last, failure, attempts, duration);
+    MeshEventListener l = perCall();
+    if (l != null) l.onCallCompleted(dest.service, target.routeName, last, failure, s >>> 2, duration);
     return failure;
   }
 
@@ -309,12 +336,13 @@ final class RealCall implements Call, Attempt, PickContext {
    * Gives back the concurrency slot and the breaker permit, recording the call's result in the
    * breaker when it has one. Called exactly once per call, by whichever transition ended it.
    */
-  private void release(int result) {
-    dest.inFlight.decrementAndGet();
+  private void release(int result, long now) {
+    Plan plan = plan();
+    plan.dest.inFlight.decrementAndGet();
     if (result == RESULT_SUCCESS) {
-      plan.breaker.onSuccess(permit);
+      plan.breaker.onSuccess(permit, now);
     } else if (result == RESULT_FAILURE) {
-      plan.breaker.onFailure(permit);
+      plan.breaker.onFailure(permit, now);
     } else {
       plan.breaker.release(permit);
     }
@@ -324,41 +352,44 @@ final class RealCall implements Call, Attempt, PickContext {
 
   @Override
   public long nowNanos() {
-    return pickNowNanos;
+    return attemptStartNanos;
   }
 
   @Override
   public RandomGenerator random() {
-    return dest.rt.random().get();
+    return dest().rt.random().get();
   }
 
   @Override
   public boolean usable(EndpointState e) {
-    return dest.available(e, pickNowNanos) || panic;
+    return panic || dest().available(e, attemptStartNanos);
   }
 
   @Override
   public boolean avoid(int index) {
-    return index < 64 && (triedMask & (1L << index)) != 0;
-  }
-
-  @Override
-  public long hash() {
-    return hash;
+    return index < 32 && (triedMask & (1 << index)) != 0;
   }
 
   @Override
   public boolean hasHash() {
-    return hasHash;
+    String header = plan().hashHeader;
+    return header != null && request.header(header) != null;
+  }
+
+  @Override
+  public long hash() {
+    String header = plan().hashHeader;
+    String v = header == null ? null : request.header(header);
+    return v == null ? 0 : Hashing.hash64(v);
   }
 
   @Override
   public long tauNanos() {
-    return dest.rt.tauNanos();
+    return dest().rt.tauNanos();
   }
 
   @Override
   public String toString() {
-    return "Call[" + dest.service + ", route=" + target.routeName + ", attempts=" + attempts + "]";
+    return "Call[" + dest().service + ", route=" + target.routeName + ", attempts=" + attempts() + "]";
   }
 }

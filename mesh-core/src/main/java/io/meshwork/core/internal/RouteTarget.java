@@ -11,6 +11,8 @@ final class RouteTarget {
   /** The part of {@link #all} in the caller's zone; null when zone preference does not apply. */
   final Subset local;
   final RouteMeters meters;
+  /** The plan this target belongs to; set once, before the plan is published. */
+  Plan plan;
 
   RouteTarget(String routeName, String selector, Subset all, Subset local, RouteMeters meters) {
     this.routeName = routeName;

@@ -40,10 +40,10 @@ final class Router {
     return fallback;
   }
 
-  RouteTarget select(MeshRequest request, RandomGenerator random) {
+  RouteTarget select(MeshRequest request, java.util.function.Supplier<RandomGenerator> random) {
     for (CompiledRoute r : routes) {
       if (r.matches(request)) {
-        return r.pick(random);
+        return r.targets.length == 1 ? r.targets[0] : r.pick(random.get());
       }
     }
     return fallback;

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * bits) into one long, so starting a new slice and adding to it is one compare-and-set and no
  * add is ever lost to a reset. Reads sum the slices whose epoch lies in the window.
  *
- * <p>Cost: {@link #add} is one CAS (retried under contention); {@link #sum} reads every slice.
- * Allocates nothing after construction.
+ * <p>Cost: {@link #add} is one CAS (retried under contention) and, while time stays in the
+ * same slice, no division: the current slice is cached in an immutable {@link Cursor} that is
+ * replaced once per slice period. {@link #sum} reads every slice.
  */
 final class WindowedCounter {
   private static final int COUNT_BITS = 40;
@@ -19,6 +20,10 @@ final class WindowedCounter {
   private final long sliceNanos;
   private final int slices;
   private final AtomicLongArray cells;
+  private volatile Cursor cursor = new Cursor(0, 0, 0, 0);
+
+  /** The slice that time [start, end) falls in. */
+  private record Cursor(long start, long end, int slot, long tag) {}
 
   WindowedCounter(long windowNanos, int slices) {
     if (slices < 1 || windowNanos < slices) {
@@ -29,11 +34,23 @@ final class WindowedCounter {
     this.cells = new AtomicLongArray(slices);
   }
 
+  private Cursor cursor(long nowNanos) {
+    Cursor c = cursor;
+    if (nowNanos - c.start >= 0 && nowNanos - c.end < 0) {
+      return c;
+    }
+    long epoch = Math.floorDiv(nowNanos, sliceNanos);
+    c = new Cursor(epoch * sliceNanos, epoch * sliceNanos + sliceNanos,
+        (int) Math.floorMod(epoch, (long) slices), epoch & EPOCH_MASK);
+    cursor = c;
+    return c;
+  }
+
   /** Adds {@code n} (> 0) at time {@code nowNanos}. */
   void add(long n, long nowNanos) {
-    long epoch = Math.floorDiv(nowNanos, sliceNanos);
-    int slot = (int) Math.floorMod(epoch, (long) slices);
-    long tag = epoch & EPOCH_MASK;
+    Cursor c = cursor(nowNanos);
+    int slot = c.slot;
+    long tag = c.tag;
     while (true) {
       long cell = cells.get(slot);
       long cellTag = cell >>> COUNT_BITS;
@@ -48,7 +65,7 @@ final class WindowedCounter {
 
   /** The count over the window ending at {@code nowNanos}. */
   long sum(long nowNanos) {
-    long epoch = Math.floorDiv(nowNanos, sliceNanos) & EPOCH_MASK;
+    long epoch = cursor(nowNanos).tag;
     long total = 0;
     for (int i = 0; i < slices; i++) {
       long cell = cells.get(i);
