@@ -1,0 +1,110 @@
+package io.meshwork.core.inbound;
+
+import io.meshwork.core.Deadline;
+import io.opentelemetry.context.Context;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request being served, from {@link InboundGuard#begin}: the context its handler must run
+ * in, and whether it is refused. Closing it records {@code mesh.server.requests} and writes the
+ * access log line, exactly once.
+ *
+ * <p>Threading: {@link #status} and {@link #close} may be called on another thread than the one
+ * that began the call (asynchronous servlets), as long as the hand-off is safely published.
+ */
+public final class InboundCall implements AutoCloseable {
+  private static final VarHandle CLOSED;
+
+  static {
+    try {
+      CLOSED = MethodHandles.lookup().findVarHandle(InboundCall.class, "closed", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final InboundGuard guard;
+  private final Context context;
+  private final Deadline deadline;
+  private final String refusal;
+  private final int route;
+  private final int attempt;
+  private final long startNanos;
+  private final String traceId;
+  private volatile int status;
+  @SuppressWarnings("unused") // through CLOSED
+  private volatile boolean closed;
+
+  InboundCall(InboundGuard guard, Context context, Deadline deadline, String refusal, int route,
+      int attempt, long startNanos, String traceId) {
+    this.guard = guard;
+    this.context = context;
+    this.deadline = deadline;
+    this.refusal = refusal;
+    this.route = route;
+    this.attempt = attempt;
+    this.startNanos = startNanos;
+    this.traceId = traceId;
+  }
+
+  /**
+   * The context to run the handler in ({@code try (Scope s = call.context().makeCurrent())}): the
+   * caller's trace context and deadline, so mesh calls the handler makes inherit both.
+   */
+  public Context context() {
+    return context;
+  }
+
+  /** The request's deadline (the caller's, or one inherited from the parent context), or {@code null}. */
+  public Deadline deadline() {
+    return deadline;
+  }
+
+  /** The caller's {@code mesh-attempt}: 0 for a first try, 2 for the first retry, and so on. */
+  public int attempt() {
+    return attempt;
+  }
+
+  /** Whether the request must be refused without running the handler. */
+  public boolean refused() {
+    return refusal != null;
+  }
+
+  /** Why the request is refused, for the response body; {@code null} when it is not. */
+  public String refusal() {
+    return refusal;
+  }
+
+  /** The status to refuse with: 504, as the caller's deadline has passed. */
+  public int refusalStatus() {
+    return 504;
+  }
+
+  /** The caller's trace id, or {@code null} when the request carried no valid trace context. */
+  public String traceId() {
+    return traceId;
+  }
+
+  /** Records the status the response got (100 to 599); an unknown status is recorded as 500. */
+  public void status(int code) {
+    this.status = code;
+  }
+
+  /** Records the request; idempotent. */
+  @Override
+  public void close() {
+    if (!CLOSED.compareAndSet(this, false, true)) return;
+    long duration = guard.ticker().nanoTime() - startNanos;
+    int s = status;
+    if (s < 100 || s > 599) s = 500;
+    int slot = refusal != null ? InboundGuard.REFUSED_SLOT : s;
+    guard.timer(route, slot).record(duration, TimeUnit.NANOSECONDS);
+    if (InboundGuard.accessLog.isInfoEnabled()) {
+      InboundGuard.accessLog.info("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
+          guard.service(), InboundGuard.route(route), InboundGuard.UNKNOWN_CALLER, s, duration / 1000,
+          attempt == 0 ? 1 : attempt, traceId == null ? "-" : traceId, refusal == null ? "" : " refused");
+    }
+  }
+}

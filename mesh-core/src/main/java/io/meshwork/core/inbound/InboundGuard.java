@@ -1,0 +1,217 @@
+package io.meshwork.core.inbound;
+
+import io.meshwork.core.Deadline;
+import io.meshwork.core.Mesh;
+import io.meshwork.core.MeshContext;
+import io.meshwork.core.Ticker;
+import io.meshwork.core.wire.AttemptHeader;
+import io.meshwork.core.wire.TimeoutHeader;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server side of a mesh call, for any transport: reads the caller's remaining deadline
+ * ({@code mesh-timeout-ms}) and trace context (the mesh's OpenTelemetry propagators) from the
+ * request, builds the {@link Context} the handler runs in, refuses a request whose deadline has
+ * already passed, and records {@code mesh.server.requests}.
+ *
+ * <pre>{@code
+ * InboundGuard guard = InboundGuard.create(mesh);      // once per server
+ * try (InboundCall in = guard.begin(request)) {        // per request
+ *   if (in.refused()) { respond(in.refusalStatus(), in.refusal()); in.status(in.refusalStatus()); return; }
+ *   try (Scope s = in.context().makeCurrent()) {
+ *     handle(request);                                 // mesh calls made here inherit deadline and trace
+ *   }
+ *   in.status(responseStatus);
+ * }
+ * }</pre>
+ *
+ * <p>Malformed headers never fail a request: a bad {@code mesh-timeout-ms} is ignored, a bad
+ * {@code traceparent} is not extracted, and both are counted on {@code
+ * mesh.server.malformed.headers{header=...}}.
+ *
+ * <p>Meters: {@code mesh.server.requests} is a timer tagged service, route (the request method,
+ * from a fixed set; never a path), caller ({@code unknown} until mTLS identities land), outcome
+ * ({@code success} below 500, {@code failure}, {@code refused}) and status. Timers are resolved
+ * once per route and status and kept in an array.
+ *
+ * <p>Thread-safe; one guard serves every request of a server. {@link #begin} costs a few header
+ * lookups, the propagator's extraction and one small object.
+ */
+public final class InboundGuard {
+  /** Timer of served requests. */
+  public static final String REQUESTS = "mesh.server.requests";
+  /** Counter of malformed mesh and trace headers, tagged {@code header}. */
+  public static final String MALFORMED_HEADERS = "mesh.server.malformed.headers";
+  /** The caller tag until the caller's identity comes from mTLS. */
+  static final String UNKNOWN_CALLER = "unknown";
+  static final String TRACEPARENT = "traceparent";
+
+  static final Logger accessLog = LoggerFactory.getLogger("meshwork.access");
+  private static final Logger log = LoggerFactory.getLogger(InboundGuard.class);
+
+  // Bounded route tag values: the standard HTTP methods, anything else is "other".
+  private static final String[] ROUTES = {
+    "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "other"
+  };
+  // Per route: statuses 100..599 at their own index, and REFUSED_SLOT for deadline refusals.
+  static final int REFUSED_SLOT = 600;
+  private static final int SLOTS = 601;
+
+  private final String service;
+  private final Ticker ticker;
+  private final MeterRegistry meters;
+  private final TextMapPropagator propagator;
+  private final boolean checksTraceparent;
+  private final boolean percentileHistograms;
+  private final Counter malformedTimeout;
+  private final Counter malformedTraceparent;
+  private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(ROUTES.length * SLOTS);
+
+  private InboundGuard(Mesh mesh, boolean percentileHistograms) {
+    this.service = mesh.serviceName();
+    this.ticker = mesh.ticker();
+    this.meters = mesh.meterRegistry();
+    this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
+    this.checksTraceparent = propagator.fields().contains(TRACEPARENT);
+    this.percentileHistograms = percentileHistograms;
+    this.malformedTimeout = malformedCounter(TimeoutHeader.NAME);
+    this.malformedTraceparent = malformedCounter(TRACEPARENT);
+  }
+
+  /** A guard for the servers of {@code mesh}'s service, without percentile histograms. */
+  public static InboundGuard create(Mesh mesh) {
+    return new InboundGuard(mesh, false);
+  }
+
+  /** A guard whose request timer publishes percentile histograms (for Prometheus) when asked. */
+  public static InboundGuard create(Mesh mesh, boolean percentileHistograms) {
+    return new InboundGuard(mesh, percentileHistograms);
+  }
+
+  /** The service this guard serves. */
+  public String service() {
+    return service;
+  }
+
+  /** Starts handling {@code request} with the current context as parent (normally the root). */
+  public InboundCall begin(InboundRequest request) {
+    return begin(request, Context.current());
+  }
+
+  /**
+   * Starts handling {@code request}: parses its headers and builds its context on top of
+   * {@code parent}. The returned call must be closed once the response status is known.
+   */
+  public InboundCall begin(InboundRequest request, Context parent) {
+    long start = ticker.nanoTime();
+    int route = routeIndex(request.method());
+
+    Deadline deadline = null;
+    String timeoutValue = request.header(TimeoutHeader.NAME);
+    if (timeoutValue != null) {
+      TimeoutHeader.Parsed parsed = TimeoutHeader.parse(timeoutValue);
+      if (parsed.valid()) {
+        deadline = Deadline.afterNanos(parsed.millis() * 1_000_000L, ticker);
+      } else {
+        malformedTimeout.increment();
+        log.debug("{}: ignoring malformed {} header: {}", service, TimeoutHeader.NAME, parsed.problem());
+      }
+    }
+
+    Context context = propagator.extract(parent, request, Getter.INSTANCE);
+    SpanContext remote = Span.fromContext(context).getSpanContext();
+    if (checksTraceparent && !(remote.isValid() && remote.isRemote()) && request.header(TRACEPARENT) != null) {
+      malformedTraceparent.increment();
+      log.debug("{}: ignoring malformed traceparent header", service);
+    }
+    if (deadline != null) {
+      context = MeshContext.withDeadline(context, deadline);
+    }
+    Deadline effective = MeshContext.deadline(context);
+
+    String refusal = null;
+    if (effective != null && effective.isExpired(ticker)) {
+      refusal = service + ": deadline exceeded before the request was handled (the caller's "
+          + TimeoutHeader.NAME + " was " + (timeoutValue == null ? "inherited" : timeoutValue.strip()) + " ms)";
+    }
+    int attempt = AttemptHeader.parse(request.header(AttemptHeader.NAME));
+    return new InboundCall(this, context, effective, refusal, route, attempt, start,
+        remote.isValid() ? remote.getTraceId() : null);
+  }
+
+  // ---- for InboundCall -------------------------------------------------------------------
+
+  Ticker ticker() {
+    return ticker;
+  }
+
+  static String route(int index) {
+    return ROUTES[index];
+  }
+
+  Timer timer(int route, int slot) {
+    int i = route * SLOTS + slot;
+    Timer t = timers.get(i);
+    if (t == null) {
+      boolean refused = slot == REFUSED_SLOT;
+      int status = refused ? 504 : slot;
+      t = Timer.builder(REQUESTS)
+          .description("Requests served by this service")
+          .tag("service", service)
+          .tag("route", ROUTES[route])
+          .tag("caller", UNKNOWN_CALLER)
+          .tag("outcome", refused ? "refused" : status < 500 ? "success" : "failure")
+          .tag("status", Integer.toString(status))
+          .publishPercentileHistogram(percentileHistograms)
+          .register(meters);
+      timers.compareAndSet(i, null, t);
+    }
+    return t;
+  }
+
+  private Counter malformedCounter(String header) {
+    return Counter.builder(MALFORMED_HEADERS)
+        .description("Malformed mesh or trace headers ignored by the inbound guard")
+        .tag("service", service)
+        .tag("header", header)
+        .register(meters);
+  }
+
+  private static int routeIndex(String method) {
+    if (method != null) {
+      for (int i = 0; i < ROUTES.length - 1; i++) {
+        if (ROUTES[i].equals(method)) return i;
+      }
+      String upper = method.toUpperCase(Locale.ROOT);
+      for (int i = 0; i < ROUTES.length - 1; i++) {
+        if (ROUTES[i].equals(upper)) return i;
+      }
+    }
+    return ROUTES.length - 1;
+  }
+
+  private enum Getter implements TextMapGetter<InboundRequest> {
+    INSTANCE;
+
+    @Override
+    public Iterable<String> keys(InboundRequest carrier) {
+      return carrier.headerNames();
+    }
+
+    @Override
+    public String get(InboundRequest carrier, String key) {
+      return carrier == null ? null : carrier.header(key.toLowerCase(Locale.ROOT));
+    }
+  }
+}

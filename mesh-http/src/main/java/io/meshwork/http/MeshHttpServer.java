@@ -1,0 +1,287 @@
+package io.meshwork.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.meshwork.core.Mesh;
+import io.meshwork.core.inbound.InboundCall;
+import io.meshwork.core.inbound.InboundGuard;
+import io.meshwork.core.inbound.InboundRequest;
+import io.meshwork.core.model.Address;
+import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.registry.Registration;
+import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A mesh server for plain-Java services on the JDK's built-in HTTP server ({@code
+ * com.sun.net.httpserver}). Every request passes the {@link InboundGuard} before its handler: the
+ * caller's deadline and trace context become the handler's OpenTelemetry context (so calls the
+ * handler makes through a {@link MeshHttp} client inherit both with no forwarding code), and a
+ * request whose deadline has already passed is answered 504 with the reason, without running the
+ * handler.
+ *
+ * <pre>{@code
+ * try (MeshHttpServer server = MeshHttpServer.builder(mesh)
+ *     .bind("127.0.0.1", 8081)
+ *     .handler("/hello", exchange -> ...)
+ *     .build()
+ *     .start()
+ *     .register()) {                 // announces 127.0.0.1:8081 as an endpoint of mesh.serviceName()
+ *   ...
+ * }                                  // withdraws the endpoint, then stops
+ * }</pre>
+ *
+ * <p>TCP_NODELAY: unless the application set {@code sun.net.httpserver.nodelay} itself, loading
+ * this class sets it to {@code true} for the JDK's server, which otherwise adds a delayed-ACK wait
+ * (~40 ms) to every response.
+ *
+ * <p>Threading: handlers run on the server's executor, by default a cached pool of daemon
+ * threads (one per concurrent request); pass a bounded one with {@link Builder#executor} to cap
+ * concurrency. {@link #close()} withdraws the registration before it stops listening, so callers
+ * stop picking this endpoint before its connections close, then stops the executor.
+ */
+public final class MeshHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MeshHttpServer.class);
+
+  static {
+    // The JDK server writes the response headers and the body in separate segments; with Nagle's
+    // algorithm on, the body waits for the client's delayed ACK, adding ~40 ms to every response.
+    // Its ServerConfig reads this property once, so it is set before the first server is made,
+    // unless the application chose a value itself.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  private final Mesh mesh;
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final boolean ownsExecutor;
+  private final String advertisedHost;
+  private volatile Registration registration;
+  private volatile boolean closed;
+
+  private MeshHttpServer(Builder b) throws IOException {
+    this.mesh = b.mesh;
+    InboundGuard guard = InboundGuard.create(mesh, b.percentileHistograms);
+    this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), b.backlog);
+    this.ownsExecutor = b.executor == null;
+    this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(threads(mesh.serviceName()));
+    server.setExecutor(executor);
+    for (Map.Entry<String, HttpHandler> e : b.handlers.entrySet()) {
+      server.createContext(e.getKey(), new Guarded(guard, e.getValue()));
+    }
+    this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : b.host;
+  }
+
+  public static Builder builder(Mesh mesh) {
+    return new Builder(Objects.requireNonNull(mesh, "mesh"));
+  }
+
+  /** Starts accepting requests; returns this. */
+  public MeshHttpServer start() {
+    server.start();
+    return this;
+  }
+
+  /** The port listened on (the one picked by the system when bound to port 0). */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The address announced by {@link #register()}: the advertised host and the bound port. */
+  public Address address() {
+    return new Address(advertisedHost, port());
+  }
+
+  /**
+   * Announces this server as an endpoint of the mesh's own service ({@code mesh.register}); the
+   * registration is withdrawn by {@link #close()}. Registering twice changes nothing.
+   */
+  public synchronized MeshHttpServer register() {
+    if (closed) throw new IllegalStateException(mesh.serviceName() + ": server closed, cannot register");
+    if (registration == null) {
+      registration = mesh.register(new Endpoint(address(), mesh.zone(), 1, Map.of()));
+    }
+    return this;
+  }
+
+  /** Withdraws the registration (if any), stops listening and stops the executor it created. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    Registration r = registration;
+    if (r != null) {
+      try {
+        r.close();
+      } catch (RuntimeException e) {
+        log.warn("{}: could not withdraw {}", mesh.serviceName(), r, e);
+      }
+    }
+    server.stop(0);
+    if (ownsExecutor) executor.shutdownNow();
+  }
+
+  private static ThreadFactory threads(String service) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "meshwork-http-" + service + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Runs a handler behind the inbound guard, inside the request's context. */
+  private static final class Guarded implements HttpHandler {
+    private final InboundGuard guard;
+    private final HttpHandler handler;
+
+    Guarded(InboundGuard guard, HttpHandler handler) {
+      this.guard = guard;
+      this.handler = handler;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+      try (InboundCall in = guard.begin(new ExchangeRequest(exchange))) {
+        if (in.refused()) {
+          in.status(in.refusalStatus());
+          respond(exchange, in.refusalStatus(), in.refusal());
+          return;
+        }
+        try (Scope ignored = in.context().makeCurrent()) {
+          handler.handle(exchange);
+          in.status(exchange.getResponseCode());
+        } catch (IOException | RuntimeException e) {
+          in.status(500);
+          if (exchange.getResponseCode() == -1) {
+            log.warn("{}: handler failed", guard.service(), e);
+            respond(exchange, 500, guard.service() + ": handler failed: " + e);
+          } else {
+            throw e;
+          }
+        }
+      } finally {
+        exchange.close();
+      }
+    }
+  }
+
+  static void respond(HttpExchange exchange, int status, String text) throws IOException {
+    byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  /** The guard's view of a JDK exchange; its header map is case-insensitive. */
+  private static final class ExchangeRequest implements InboundRequest {
+    private final HttpExchange exchange;
+
+    ExchangeRequest(HttpExchange exchange) {
+      this.exchange = exchange;
+    }
+
+    @Override
+    public String method() {
+      return exchange.getRequestMethod();
+    }
+
+    @Override
+    public String header(String lowerCaseName) {
+      return exchange.getRequestHeaders().getFirst(lowerCaseName);
+    }
+
+    @Override
+    public Iterable<String> headerNames() {
+      return exchange.getRequestHeaders().keySet();
+    }
+  }
+
+  /** Builds a {@link MeshHttpServer}. */
+  public static final class Builder {
+    private final Mesh mesh;
+    private String host = "127.0.0.1";
+    private int port;
+    private String advertisedHost;
+    private int backlog;
+    private ExecutorService executor;
+    private boolean percentileHistograms;
+    private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+
+    private Builder(Mesh mesh) {
+      this.mesh = mesh;
+    }
+
+    /** Where to listen; port 0 picks a free port. Default 127.0.0.1:0. */
+    public Builder bind(String host, int port) {
+      if (port < 0 || port > 65535) throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
+      this.host = Objects.requireNonNull(host, "host");
+      this.port = port;
+      return this;
+    }
+
+    /** The host announced by {@link #register()}; default the bind host (set it when binding 0.0.0.0). */
+    public Builder advertise(String host) {
+      this.advertisedHost = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Serves requests whose path starts with {@code path} (the JDK's context matching). */
+    public Builder handler(String path, HttpHandler handler) {
+      if (handlers.putIfAbsent(Objects.requireNonNull(path, "path"), Objects.requireNonNull(handler, "handler")) != null) {
+        throw new IllegalArgumentException("path: '" + path + "' (expected: each path once)");
+      }
+      return this;
+    }
+
+    /** Runs handlers on {@code executor}, which the caller then owns and shuts down. */
+    public Builder executor(ExecutorService executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** The listen backlog; 0 (default) takes the system's. */
+    public Builder backlog(int backlog) {
+      this.backlog = backlog;
+      return this;
+    }
+
+    /** Whether {@code mesh.server.requests} publishes percentile histograms. Default false. */
+    public Builder percentileHistograms(boolean v) {
+      this.percentileHistograms = v;
+      return this;
+    }
+
+    /**
+     * Binds the server (not started yet).
+     *
+     * @throws UncheckedIOException when the address cannot be bound
+     */
+    public MeshHttpServer build() {
+      if (handlers.isEmpty()) throw new IllegalStateException("handlers: none (expected: at least one handler(path, handler))");
+      try {
+        return new MeshHttpServer(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot bind " + host + ":" + port + ": " + e.getMessage(), e);
+      }
+    }
+  }
+}

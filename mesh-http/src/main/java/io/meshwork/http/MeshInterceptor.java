@@ -1,0 +1,207 @@
+package io.meshwork.http;
+
+import io.meshwork.core.Attempt;
+import io.meshwork.core.Call;
+import io.meshwork.core.DeadlineExceededException;
+import io.meshwork.core.Decision;
+import io.meshwork.core.Destination;
+import io.meshwork.core.Mesh;
+import io.meshwork.core.MeshException;
+import io.meshwork.core.Outcome;
+import io.meshwork.core.Ticker;
+import io.meshwork.core.model.Address;
+import io.meshwork.core.wire.AttemptHeader;
+import io.meshwork.core.wire.TimeoutHeader;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OkHttp application interceptor that sends a call through the mesh when its URL's host
+ * names a mesh service ({@code http://greeter/hello}); any other host passes through untouched.
+ * Installed by {@link MeshHttp}; users do not add or order it themselves.
+ *
+ * <p>Per call it drives the engine's loop (see {@link Call}): ask for an attempt, rewrite the
+ * URL to the endpoint picked, send with the attempt's timeout as OkHttp's connect, read and
+ * write timeouts, report the outcome, follow the decision. On a retry it closes the previous
+ * response first and waits the backoff on the calling thread (the engine never sleeps).
+ *
+ * <p>Headers added to every attempt: {@code mesh-timeout-ms} (the remaining deadline), {@code
+ * mesh-attempt} on retries, and the trace context through the mesh's OpenTelemetry propagators.
+ *
+ * <p>Safety: a request is idempotent only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a
+ * replayable body; the engine retries anything else only when the request provably never left
+ * (connect-phase failure), so a one-shot body is never written twice. OkHttp's own
+ * connection-failure retry is switched off for mesh calls, so every retry is under the mesh's
+ * budget.
+ *
+ * <p>Known limits: redirects are followed by OkHttp inside one attempt, and only to the URL the
+ * server names (a redirect to another mesh host is not resolved by the mesh); the deadline
+ * bounds each read of the response body, not the body as a whole.
+ *
+ * <p>Thread-safe; cost per mesh call: a destination lookup (a cache hit), one request rebuild per
+ * attempt, the engine's decision.
+ */
+public final class MeshInterceptor implements Interceptor {
+  private static final Logger accessLog = LoggerFactory.getLogger("meshwork.access");
+  private static final TextMapSetter<Request.Builder> SETTER = (b, k, v) -> b.header(k, v);
+  private static final long BACKOFF_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  private final Mesh mesh;
+  private final Ticker ticker;
+  private final TextMapPropagator propagator;
+
+  MeshInterceptor(Mesh mesh) {
+    this.mesh = mesh;
+    this.ticker = mesh.ticker();
+    this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
+  }
+
+  /** The mesh this interceptor sends through. */
+  public Mesh mesh() {
+    return mesh;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    Destination destination = destination(request.url().host());
+    if (destination == null) {
+      return chain.proceed(request);
+    }
+    long start = ticker.nanoTime();
+    Call call;
+    try {
+      call = destination.newCall(new OkHttpMeshRequest(request));
+    } catch (MeshException e) {
+      logAccess(destination.service(), "-", "-", e, 0, start);
+      throw new MeshIOException(e);
+    }
+    try (call) {
+      return send(chain.withRetryOnConnectionFailure(false), request, call, start);
+    }
+  }
+
+  private Response send(Chain chain, Request request, Call call, long start) throws IOException {
+    okhttp3.Call okCall = chain.call();
+    while (true) {
+      if (okCall.isCanceled()) {
+        throw new IOException("Canceled");
+      }
+      Attempt attempt;
+      try {
+        attempt = call.nextAttempt();
+      } catch (MeshException e) {
+        logAccess(call.service(), call.route(), "-", e, call.attempts(), start);
+        throw new MeshIOException(e);
+      }
+      Address address = attempt.endpoint().address();
+      Request sent = rewrite(request, attempt, address);
+      int timeoutMillis = timeoutMillis(attempt.timeoutNanos());
+
+      Response response = null;
+      IOException failure = null;
+      Outcome outcome;
+      try {
+        response = chain
+            .withConnectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+            .withReadTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+            .withWriteTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+            .proceed(sent);
+        outcome = Outcome.http(response.code());
+      } catch (IOException e) {
+        failure = e;
+        outcome = Outcomes.of(e, okCall.isCanceled());
+      } catch (RuntimeException | Error e) {
+        attempt.complete(Outcome.error(e, true));
+        throw e;
+      }
+
+      Decision decision = attempt.complete(outcome);
+      if (decision.isRetry() && !(outcome.requestSent() && !OkHttpMeshRequest.replayable(request.body()))) {
+        if (response != null) response.close(); // frees the connection for the next attempt
+        backoff(decision.backoffNanos(), okCall);
+        continue;
+      }
+      if (decision.isFail()) {
+        if (response != null) response.close();
+        logAccess(call.service(), call.route(), address.toString(), decision.failure(), call.attempts(), start);
+        throw new MeshIOException(decision.failure());
+      }
+      if (!outcome.isSuccess() && outcome.kind() != Outcome.Kind.CANCELLED && call.deadline().isExpired(ticker)) {
+        // The answer came too late to count: whatever the server said (often a 504 from a hop
+        // that ran out of the same deadline), this call's deadline has passed.
+        if (response != null) response.close();
+        MeshException late = new DeadlineExceededException(call.service(), "deadline exceeded after "
+            + call.attempts() + (call.attempts() == 1 ? " attempt" : " attempts") + "; last: "
+            + outcome.describe() + " from " + address, failure, true);
+        logAccess(call.service(), call.route(), address.toString(), late, call.attempts(), start);
+        throw new MeshIOException(late);
+      }
+      logAccess(call.service(), call.route(), address.toString(), outcome.statusLabel(), call.attempts(), start);
+      if (response != null) return response;
+      throw failure;
+    }
+  }
+
+  /** The destination when {@code host} names a service the registry knows, else {@code null}. */
+  private Destination destination(String host) {
+    if (!MeshHosts.maybeService(host)) return null;
+    Destination d = mesh.destination(host);
+    return d.snapshot().known() ? d : null;
+  }
+
+  private Request rewrite(Request request, Attempt attempt, Address address) {
+    HttpUrl url = request.url().newBuilder().host(address.host()).port(address.port()).build();
+    Request.Builder b = request.newBuilder().url(url);
+    b.header(TimeoutHeader.NAME, TimeoutHeader.format(attempt.deadline().remainingMillis(ticker)));
+    if (attempt.number() > 1) {
+      b.header(AttemptHeader.NAME, Integer.toString(attempt.number()));
+    } else {
+      b.removeHeader(AttemptHeader.NAME);
+    }
+    propagator.inject(Context.current(), b, SETTER);
+    return b.build();
+  }
+
+  static int timeoutMillis(long nanos) {
+    long ms = (nanos + 999_999) / 1_000_000;
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
+  }
+
+  /** Waits the engine's backoff in small slices, so a cancelled call stops waiting promptly. */
+  private void backoff(long nanos, okhttp3.Call okCall) throws IOException {
+    long until = ticker.nanoTime() + nanos;
+    try {
+      long left;
+      while ((left = until - ticker.nanoTime()) > 0) {
+        if (okCall.isCanceled()) throw new IOException("Canceled");
+        long slice = Math.min(left, BACKOFF_SLICE_NANOS);
+        TimeUnit.NANOSECONDS.sleep(slice);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while backing off before a retry");
+    }
+  }
+
+  private void logAccess(String service, String route, String endpoint, Object status, int attempts, long start) {
+    if (!accessLog.isInfoEnabled()) return;
+    long micros = (ticker.nanoTime() - start) / 1000;
+    SpanContext sc = Span.current().getSpanContext();
+    String statusText = status instanceof MeshException e ? e.getClass().getSimpleName() + " (" + e.getMessage() + ")" : String.valueOf(status);
+    accessLog.info("client service={} route={} endpoint={} status={} duration={}us attempts={} trace={}",
+        service, route, endpoint, statusText, micros, attempts, sc.isValid() ? sc.getTraceId() : "-");
+  }
+}
