@@ -156,9 +156,14 @@ public final class MeshInterceptor implements Interceptor {
   }
 
   /** The destination when {@code host} names a service the registry knows, else {@code null}. */
-  private Destination destination(String host) {
+  private Destination destination(String host) throws IOException {
     if (!MeshHosts.maybeService(host)) return null;
-    Destination d = mesh.destination(host);
+    Destination d;
+    try {
+      d = mesh.destination(host);
+    } catch (IllegalStateException e) { // the mesh is closed: fail the call, not the dispatcher thread
+      throw new IOException(e.getMessage(), e);
+    }
     return d.snapshot().known() ? d : null;
   }
 
