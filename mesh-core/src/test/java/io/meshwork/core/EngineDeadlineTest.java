@@ -164,9 +164,36 @@ class EngineDeadlineTest {
       Decision d = a.complete(Outcome.connectFailure(new ConnectException("refused")));
       assertThat(d.isFail()).isTrue();
       assertThat(d.failure()).isInstanceOf(DeadlineExceededException.class)
-          .hasMessageContaining("no time left to retry after 1 attempts; last failure: connect-failure: refused "
+          .hasMessageContaining("deadline exceeded after 1 attempt; last failure: connect-failure: refused "
               + tried.address());
       assertThat(h.destination().inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void aFailedResponseArrivingAfterTheDeadlineEndsTheCallWithDeadlineExceeded() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofMillis(100)).build();
+    try (EngineHarness h = new EngineHarness(36).service(policy, EngineHarness.endpoints(2));
+        Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+      Attempt a = call.nextAttempt();
+      h.ticker.advanceMillis(150);
+      Decision d = a.complete(Outcome.http(503));
+      assertThat(d.isFail()).isTrue();
+      assertThat(d.failure()).isInstanceOf(DeadlineExceededException.class)
+          .hasMessageContaining("deadline exceeded after 1 attempt; last failure: HTTP 503");
+      assertThat(h.timerCount("mesh.client.requests", "status", "deadline-exceeded")).isEqualTo(1);
+      assertThat(h.timerCount("mesh.client.requests", "status", "503")).isZero();
+    }
+  }
+
+  @Test
+  void aSuccessfulResponseArrivingAfterTheDeadlineIsStillHandedOver() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofMillis(100)).build();
+    try (EngineHarness h = new EngineHarness(37).service(policy, EngineHarness.endpoints(2));
+        Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+      Attempt a = call.nextAttempt();
+      h.ticker.advanceMillis(150);
+      assertThat(a.complete(Outcome.http(200)).isDone()).isTrue();
     }
   }
 }

@@ -265,13 +265,20 @@ final class RealCall implements Call, Attempt, PickContext {
     MeshEventListener l = perCall();
     if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
 
+    long remaining = deadlineNanos - now;
+    if (!success && remaining <= 0 && outcome.kind() != Outcome.Kind.CANCELLED) {
+      // A failure that arrives after the deadline: the deadline is what stopped the call, in
+      // what the caller sees and in the meters, whatever the last attempt reported.
+      return Decision.fail(end(new DeadlineExceededException(dest.service,
+          "deadline exceeded after " + n + (n == 1 ? " attempt" : " attempts") + "; last failure: "
+              + describe(outcome), outcome.cause(), true), outcome));
+    }
     if (success || n >= plan.maxAttempts || !plan.classifier.retryable(outcome, idempotent)) {
       return finish(n, outcome, now);
     }
     // A retry is wanted: the deadline, then the budget, must allow it.
-    long remaining = deadlineNanos - now;
     long backoff = backoff(plan, n);
-    if (remaining <= 0 || backoff >= remaining) {
+    if (backoff >= remaining) {
       if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
       return Decision.fail(end(new DeadlineExceededException(dest.service,
           "deadline exceeded: no time left to retry after " + n + " attempts; last failure: "
