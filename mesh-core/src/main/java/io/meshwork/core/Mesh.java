@@ -11,6 +11,7 @@ import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.Registration;
 import io.meshwork.core.registry.Registry;
+import io.meshwork.core.registry.Watch;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.opentelemetry.api.OpenTelemetry;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -47,6 +49,8 @@ public final class Mesh implements AutoCloseable {
   private final Ticker ticker;
   private final EngineRuntime runtime;
   private final Cache<String, DestinationState> destinations;
+  /** Registry watches of names asked about that were not (yet) services; bounded, no meters. */
+  private final Cache<String, Watch> probes;
   private volatile boolean closed;
 
   private Mesh(Builder b) {
@@ -62,6 +66,13 @@ public final class Mesh implements AutoCloseable {
         meterRegistry, b.percentileHistograms, b.ewmaDecay.toNanos(),
         b.listeners.isEmpty() ? null : new Listeners(b.listeners));
     this.destinations = Caffeine.newBuilder().build();
+    this.probes = Caffeine.newBuilder()
+        .maximumSize(10_000)
+        .expireAfterAccess(Duration.ofMinutes(1))
+        .<String, Watch>removalListener((name, watch, cause) -> {
+          if (watch != null) watch.close();
+        })
+        .build();
   }
 
   public static Builder builder() {
@@ -86,6 +97,34 @@ public final class Mesh implements AutoCloseable {
       state.attach(registry.watch(name, state));
       return state;
     });
+  }
+
+  /**
+   * The destination for {@code name} if the registry knows a service of that name, else empty.
+   * For transports that must tell mesh services from other hosts on every request
+   * ({@code http://greeter/} versus {@code http://api.example.com/}): unlike
+   * {@link #destination(String)}, asking about a name that is not a service creates no
+   * destination and no meters; the answer follows the registry (a name that becomes a service
+   * is found within the registry's own delay). Cost after the first ask: a cache hit.
+   */
+  public Optional<Destination> findDestination(String name) {
+    if (closed) throw new IllegalStateException("mesh of " + serviceName + " is closed");
+    DestinationState d = destinations.getIfPresent(name);
+    if (d != null) return Optional.of(d);
+    if (!isServiceName(name)) return Optional.empty();
+    Watch probe = probes.get(name, n -> registry.watch(n, snapshot -> {}));
+    if (!probe.current().known()) return Optional.empty();
+    probes.invalidate(name);
+    return Optional.of(destination(name));
+  }
+
+  private static boolean isServiceName(String name) {
+    try {
+      ServiceConfig.checkName(name);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**
@@ -128,6 +167,8 @@ public final class Mesh implements AutoCloseable {
     closed = true;
     destinations.asMap().values().forEach(DestinationState::close);
     destinations.invalidateAll();
+    probes.invalidateAll();
+    probes.cleanUp();
   }
 
   /** Builds a {@link Mesh}. Only the service name and the registry are required. */
