@@ -3,6 +3,7 @@ package io.meshwork.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsExchange;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
@@ -17,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -169,6 +171,7 @@ public final class MeshHttpServer implements AutoCloseable {
           in.status(exchange.getResponseCode());
         } catch (IOException | RuntimeException e) {
           in.status(500);
+          in.failed(e);
           if (exchange.getResponseCode() == -1) {
             log.warn("{}: handler failed", guard.service(), e);
             respond(exchange, 500, guard.service() + ": handler failed: " + e);
@@ -191,7 +194,7 @@ public final class MeshHttpServer implements AutoCloseable {
     }
   }
 
-  /** The guard's view of a JDK exchange; its header map is case-insensitive. */
+  /** The guard's view of a JDK exchange; its header map is case-insensitive and keeps every line. */
   private static final class ExchangeRequest implements InboundRequest {
     private final HttpExchange exchange;
 
@@ -210,8 +213,39 @@ public final class MeshHttpServer implements AutoCloseable {
     }
 
     @Override
+    public List<String> headers(String lowerCaseName) {
+      List<String> values = exchange.getRequestHeaders().get(lowerCaseName);
+      return values == null ? List.of() : values;
+    }
+
+    @Override
     public Iterable<String> headerNames() {
       return exchange.getRequestHeaders().keySet();
+    }
+
+    @Override
+    public String scheme() {
+      return exchange instanceof HttpsExchange ? "https" : "http";
+    }
+
+    @Override
+    public String path() {
+      return exchange.getRequestURI().getRawPath();
+    }
+
+    @Override
+    public String query() {
+      return exchange.getRequestURI().getRawQuery();
+    }
+
+    @Override
+    public String route() {
+      return exchange.getHttpContext().getPath();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      return exchange.getRemoteAddress();
     }
   }
 

@@ -40,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * <p>Headers added to every attempt: {@code mesh-timeout-ms} (the remaining deadline), {@code
  * mesh-attempt} on retries, and the trace context through the mesh's OpenTelemetry propagators.
  *
+ * <p>Tracing: every attempt, and every pass-through request, gets its own CLIENT span (HTTP
+ * semantic conventions, see {@link ClientSpans}) as a child of the caller's current context, and
+ * the trace headers injected into that attempt's request name that span as the parent. So a
+ * retried attempt is a sibling span with {@code http.request.resend_count}, and a server behind
+ * any host, mesh service or not, continues the trace. The mesh headers are added to mesh calls
+ * only.
+ *
  * <p>Safety: a request is idempotent only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a
  * replayable body; the engine retries anything else only when the request provably never left
  * (connect-phase failure), so a one-shot body is never written twice. OkHttp's own
@@ -61,11 +68,15 @@ public final class MeshInterceptor implements Interceptor {
   private final Mesh mesh;
   private final Ticker ticker;
   private final TextMapPropagator propagator;
+  private final boolean propagates;
+  private final ClientSpans spans;
 
   MeshInterceptor(Mesh mesh) {
     this.mesh = mesh;
     this.ticker = mesh.ticker();
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
+    this.propagates = !propagator.fields().isEmpty();
+    this.spans = new ClientSpans(mesh.openTelemetry().getTracer(ClientSpans.INSTRUMENTATION_SCOPE));
   }
 
   /** The mesh this interceptor sends through. */
@@ -78,14 +89,14 @@ public final class MeshInterceptor implements Interceptor {
     Request request = chain.request();
     Destination destination = destination(request.url().host());
     if (destination == null) {
-      return chain.proceed(request);
+      return passThrough(chain, request);
     }
     long start = ticker.nanoTime();
     Call call;
     try {
       call = destination.newCall(new OkHttpMeshRequest(request));
     } catch (MeshException e) {
-      logAccess(destination.service(), "-", "-", e, 0, start);
+      logAccess(destination.service(), "-", "-", e, 0, start, Span.current());
       throw new MeshIOException(e);
     }
     try (call) {
@@ -93,8 +104,31 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
+  /** A request to a host that is not a mesh service: sent as is, with a span and the trace headers. */
+  private Response passThrough(Chain chain, Request request) throws IOException {
+    Context parent = Context.current();
+    Span span = spans.start(parent, request.method(), request.url(), null, 0);
+    Request sent = request;
+    if (propagates) {
+      Request.Builder b = request.newBuilder();
+      propagator.inject(parent.with(span), b, SETTER);
+      sent = b.build();
+    }
+    try {
+      Response response = chain.proceed(sent);
+      ClientSpans.end(span, response);
+      return response;
+    } catch (IOException | RuntimeException | Error e) {
+      ClientSpans.end(span, e);
+      throw e;
+    }
+  }
+
   private Response send(Chain chain, Request request, Call call, long start) throws IOException {
     okhttp3.Call okCall = chain.call();
+    Context parent = Context.current();
+    String service = call.service();
+    Span span = Span.fromContext(parent); // the last attempt's span, once there is one
     while (true) {
       if (okCall.isCanceled()) {
         throw new IOException("Canceled");
@@ -103,11 +137,13 @@ public final class MeshInterceptor implements Interceptor {
       try {
         attempt = call.nextAttempt();
       } catch (MeshException e) {
-        logAccess(call.service(), call.route(), "-", e, call.attempts(), start);
+        logAccess(call.service(), call.route(), "-", e, call.attempts(), start, span);
         throw new MeshIOException(e);
       }
       Address address = attempt.endpoint().address();
-      Request sent = rewrite(request, attempt, address);
+      HttpUrl url = request.url().newBuilder().host(address.host()).port(address.port()).build();
+      span = spans.start(parent, request.method(), url, service, attempt.number() - 1);
+      Request sent = rewrite(request, url, attempt, parent.with(span));
       int timeoutMillis = timeoutMillis(attempt.timeoutNanos());
 
       Response response = null;
@@ -120,10 +156,13 @@ public final class MeshInterceptor implements Interceptor {
             .withWriteTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .proceed(sent);
         outcome = Outcome.http(response.code());
+        ClientSpans.end(span, response);
       } catch (IOException e) {
         failure = e;
         outcome = Outcomes.of(e, okCall.isCanceled());
+        ClientSpans.end(span, e);
       } catch (RuntimeException | Error e) {
+        ClientSpans.end(span, e);
         attempt.complete(Outcome.error(e, true));
         throw e;
       }
@@ -136,7 +175,7 @@ public final class MeshInterceptor implements Interceptor {
       }
       if (decision.isFail()) {
         if (response != null) response.close();
-        logAccess(call.service(), call.route(), address.toString(), decision.failure(), call.attempts(), start);
+        logAccess(call.service(), call.route(), address.toString(), decision.failure(), call.attempts(), start, span);
         throw new MeshIOException(decision.failure());
       }
       if (!outcome.isSuccess() && outcome.kind() != Outcome.Kind.CANCELLED && call.deadline().isExpired(ticker)) {
@@ -146,10 +185,10 @@ public final class MeshInterceptor implements Interceptor {
         MeshException late = new DeadlineExceededException(call.service(), "deadline exceeded after "
             + call.attempts() + (call.attempts() == 1 ? " attempt" : " attempts") + "; last: "
             + outcome.describe() + " from " + address, failure, true);
-        logAccess(call.service(), call.route(), address.toString(), late, call.attempts(), start);
+        logAccess(call.service(), call.route(), address.toString(), late, call.attempts(), start, span);
         throw new MeshIOException(late);
       }
-      logAccess(call.service(), call.route(), address.toString(), outcome.statusLabel(), call.attempts(), start);
+      logAccess(call.service(), call.route(), address.toString(), outcome.statusLabel(), call.attempts(), start, span);
       if (response != null) return response;
       throw failure;
     }
@@ -167,8 +206,8 @@ public final class MeshInterceptor implements Interceptor {
     return d.snapshot().known() ? d : null;
   }
 
-  private Request rewrite(Request request, Attempt attempt, Address address) {
-    HttpUrl url = request.url().newBuilder().host(address.host()).port(address.port()).build();
+  /** The attempt's request: the endpoint's URL, the mesh headers, the trace context of its span. */
+  private Request rewrite(Request request, HttpUrl url, Attempt attempt, Context attemptContext) {
     Request.Builder b = request.newBuilder().url(url);
     b.header(TimeoutHeader.NAME, TimeoutHeader.format(attempt.deadline().remainingMillis(ticker)));
     if (attempt.number() > 1) {
@@ -176,7 +215,7 @@ public final class MeshInterceptor implements Interceptor {
     } else {
       b.removeHeader(AttemptHeader.NAME);
     }
-    propagator.inject(Context.current(), b, SETTER);
+    propagator.inject(attemptContext, b, SETTER);
     return b.build();
   }
 
@@ -201,10 +240,10 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  private void logAccess(String service, String route, String endpoint, Object status, int attempts, long start) {
+  private void logAccess(String service, String route, String endpoint, Object status, int attempts, long start, Span span) {
     if (!accessLog.isInfoEnabled()) return;
     long micros = (ticker.nanoTime() - start) / 1000;
-    SpanContext sc = Span.current().getSpanContext();
+    SpanContext sc = span.getSpanContext();
     String statusText = status instanceof MeshException e ? e.getClass().getSimpleName() + " (" + e.getMessage() + ")" : String.valueOf(status);
     accessLog.info("client service={} route={} endpoint={} status={} duration={}us attempts={} trace={}",
         service, route, endpoint, statusText, micros, attempts, sc.isValid() ? sc.getTraceId() : "-");

@@ -10,11 +10,15 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -60,6 +64,7 @@ public final class MeshServletFilter implements Filter {
         in.status(res.getStatus());
       } catch (IOException | ServletException | RuntimeException e) {
         in.status(500);
+        in.failed(e);
         throw e;
       }
     }
@@ -83,8 +88,48 @@ public final class MeshServletFilter implements Filter {
     }
 
     @Override
+    public List<String> headers(String lowerCaseName) {
+      Enumeration<String> values = request.getHeaders(lowerCaseName);
+      return values == null ? List.of() : Collections.list(values);
+    }
+
+    @Override
     public Iterable<String> headerNames() {
       return Collections.list(request.getHeaderNames());
+    }
+
+    @Override
+    public String scheme() {
+      return request.getScheme();
+    }
+
+    @Override
+    public String path() {
+      return request.getRequestURI();
+    }
+
+    @Override
+    public String query() {
+      return request.getQueryString();
+    }
+
+    /** The context path and the servlet mapping's pattern ({@code /shop/orders/*}), when the container says. */
+    @Override
+    public String route() {
+      HttpServletMapping mapping;
+      try {
+        mapping = request.getHttpServletMapping();
+      } catch (RuntimeException e) { // containers that do not implement it
+        return null;
+      }
+      if (mapping == null || mapping.getPattern() == null || mapping.getPattern().isEmpty()) return null;
+      return request.getContextPath() + mapping.getPattern();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      String address = request.getRemoteAddr();
+      return address == null ? null : InetSocketAddress.createUnresolved(address, request.getRemotePort());
     }
   }
 }

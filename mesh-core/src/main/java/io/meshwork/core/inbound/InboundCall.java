@@ -1,6 +1,7 @@
 package io.meshwork.core.inbound;
 
 import io.meshwork.core.Deadline;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -8,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request being served, from {@link InboundGuard#begin}: the context its handler must run
- * in, and whether it is refused. Closing it records {@code mesh.server.requests} and writes the
- * access log line, exactly once.
+ * in, and whether it is refused. Closing it records {@code mesh.server.requests}, ends the server
+ * span and writes the access log line, exactly once.
  *
  * <p>Threading: {@link #status} and {@link #close} may be called on another thread than the one
  * that began the call (asynchronous servlets), as long as the hand-off is safely published.
@@ -27,6 +28,8 @@ public final class InboundCall implements AutoCloseable {
 
   private final InboundGuard guard;
   private final Context context;
+  private final Span span;
+  private final boolean http;
   private final Deadline deadline;
   private final String refusal;
   private final int route;
@@ -34,13 +37,16 @@ public final class InboundCall implements AutoCloseable {
   private final long startNanos;
   private final String traceId;
   private volatile int status;
+  private volatile String errorType;
   @SuppressWarnings("unused") // through CLOSED
   private volatile boolean closed;
 
-  InboundCall(InboundGuard guard, Context context, Deadline deadline, String refusal, int route,
-      int attempt, long startNanos, String traceId) {
+  InboundCall(InboundGuard guard, Context context, Span span, boolean http, Deadline deadline, String refusal,
+      int route, int attempt, long startNanos, String traceId) {
     this.guard = guard;
     this.context = context;
+    this.span = span;
+    this.http = http;
     this.deadline = deadline;
     this.refusal = refusal;
     this.route = route;
@@ -51,10 +57,19 @@ public final class InboundCall implements AutoCloseable {
 
   /**
    * The context to run the handler in ({@code try (Scope s = call.context().makeCurrent())}): the
-   * caller's trace context and deadline, so mesh calls the handler makes inherit both.
+   * server span (a child of the caller's trace context) and the deadline, so mesh calls the
+   * handler makes are children of this request's span and inherit its deadline.
    */
   public Context context() {
     return context;
+  }
+
+  /**
+   * The request's server span, for the transport to add its own attributes; ended by {@link
+   * #close()}. A non-recording span when tracing is off.
+   */
+  public Span span() {
+    return span;
   }
 
   /** The request's deadline (the caller's, or one inherited from the parent context), or {@code null}. */
@@ -82,7 +97,10 @@ public final class InboundCall implements AutoCloseable {
     return 504;
   }
 
-  /** The caller's trace id, or {@code null} when the request carried no valid trace context. */
+  /**
+   * The request's trace id: its server span's, which continues the caller's trace or starts a
+   * new one; the caller's when tracing is off; {@code null} when neither has one.
+   */
   public String traceId() {
     return traceId;
   }
@@ -90,6 +108,14 @@ public final class InboundCall implements AutoCloseable {
   /** Records the status the response got (100 to 599); an unknown status is recorded as 500. */
   public void status(int code) {
     this.status = code;
+  }
+
+  /**
+   * Records that the handler failed with {@code error}: the span gets {@code error.type} (the
+   * exception's class name) and an error status. The status still comes from {@link #status}.
+   */
+  public void failed(Throwable error) {
+    this.errorType = error.getClass().getName();
   }
 
   /** Records the request; idempotent. */
@@ -101,6 +127,7 @@ public final class InboundCall implements AutoCloseable {
     if (s < 100 || s > 599) s = 500;
     int slot = refusal != null ? InboundGuard.REFUSED_SLOT : s;
     guard.timer(route, slot).record(duration, TimeUnit.NANOSECONDS);
+    ServerSpans.end(span, http, refusal != null ? refusalStatus() : s, errorType);
     if (InboundGuard.accessLog.isInfoEnabled()) {
       InboundGuard.accessLog.info("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
           guard.service(), InboundGuard.route(route), InboundGuard.UNKNOWN_CALLER, s, duration / 1000,

@@ -11,9 +11,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
@@ -22,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The server side of a mesh call, for any transport: reads the caller's remaining deadline
  * ({@code mesh-timeout-ms}) and trace context (the mesh's OpenTelemetry propagators) from the
- * request, builds the {@link Context} the handler runs in, refuses a request whose deadline has
- * already passed, and records {@code mesh.server.requests}.
+ * request, starts the server span, builds the {@link Context} the handler runs in (the span
+ * current, the deadline set), refuses a request whose deadline has already passed, and records
+ * {@code mesh.server.requests}.
  *
  * <pre>{@code
  * InboundGuard guard = InboundGuard.create(mesh);      // once per server
@@ -35,6 +39,16 @@ import org.slf4j.LoggerFactory;
  *   in.status(responseStatus);
  * }
  * }</pre>
+ *
+ * <p>Spans: one SERVER span per request, a child of the extracted trace context, through the
+ * mesh's {@code OpenTelemetry} (tracer {@value #INSTRUMENTATION_SCOPE}). For HTTP transports (an
+ * {@link InboundRequest#scheme()}) it follows the HTTP semantic conventions: name {@code {method}}
+ * or {@code {method} {route}}; {@code http.request.method}, {@code url.scheme}, {@code url.path},
+ * {@code url.query}, {@code http.route}, {@code server.address}, {@code server.port} (from the
+ * Host header), {@code client.address}, {@code network.peer.*}, {@code user_agent.original};
+ * {@code http.response.status_code} and, for 5xx or a failure, {@code error.type}. Other
+ * transports get the span named after their method and add their own attributes through {@link
+ * InboundCall#span()}. The span ends when the {@link InboundCall} closes.
  *
  * <p>Malformed headers never fail a request: a bad {@code mesh-timeout-ms} is ignored, a bad
  * {@code traceparent} is not extracted, and both are counted on {@code
@@ -56,6 +70,8 @@ public final class InboundGuard {
   /** The caller tag until the caller's identity comes from mTLS. */
   static final String UNKNOWN_CALLER = "unknown";
   static final String TRACEPARENT = "traceparent";
+  /** The name of the tracer that makes server spans. */
+  public static final String INSTRUMENTATION_SCOPE = "io.meshwork.inbound";
 
   static final Logger accessLog = LoggerFactory.getLogger("meshwork.access");
   private static final Logger log = LoggerFactory.getLogger(InboundGuard.class);
@@ -72,6 +88,7 @@ public final class InboundGuard {
   private final Ticker ticker;
   private final MeterRegistry meters;
   private final TextMapPropagator propagator;
+  private final Tracer tracer;
   private final boolean checksTraceparent;
   private final boolean percentileHistograms;
   private final Counter malformedTimeout;
@@ -83,6 +100,7 @@ public final class InboundGuard {
     this.ticker = mesh.ticker();
     this.meters = mesh.meterRegistry();
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
+    this.tracer = mesh.openTelemetry().getTracer(INSTRUMENTATION_SCOPE);
     this.checksTraceparent = propagator.fields().contains(TRACEPARENT);
     this.percentileHistograms = percentileHistograms;
     this.malformedTimeout = malformedCounter(TimeoutHeader.NAME);
@@ -110,8 +128,9 @@ public final class InboundGuard {
   }
 
   /**
-   * Starts handling {@code request}: parses its headers and builds its context on top of
-   * {@code parent}. The returned call must be closed once the response status is known.
+   * Starts handling {@code request}: parses its headers, starts its server span and builds its
+   * context on top of {@code parent}. The returned call must be closed once the response status
+   * is known; closing it ends the span.
    */
   public InboundCall begin(InboundRequest request, Context parent) {
     long start = ticker.nanoTime();
@@ -129,12 +148,14 @@ public final class InboundGuard {
       }
     }
 
-    Context context = propagator.extract(parent, request, Getter.INSTANCE);
-    SpanContext remote = Span.fromContext(context).getSpanContext();
+    Context extracted = propagator.extract(parent, request, Getter.INSTANCE);
+    SpanContext remote = Span.fromContext(extracted).getSpanContext();
     if (checksTraceparent && !(remote.isValid() && remote.isRemote()) && request.header(TRACEPARENT) != null) {
       malformedTraceparent.increment();
       log.debug("{}: ignoring malformed traceparent header", service);
     }
+    Span span = ServerSpans.start(tracer, request, extracted);
+    Context context = extracted.with(span);
     if (deadline != null) {
       context = MeshContext.withDeadline(context, deadline);
     }
@@ -146,8 +167,10 @@ public final class InboundGuard {
           + TimeoutHeader.NAME + " was " + (timeoutValue == null ? "inherited" : timeoutValue.strip()) + " ms)";
     }
     int attempt = AttemptHeader.parse(request.header(AttemptHeader.NAME));
-    return new InboundCall(this, context, effective, refusal, route, attempt, start,
-        remote.isValid() ? remote.getTraceId() : null);
+    SpanContext own = span.getSpanContext();
+    String traceId = own.isValid() ? own.getTraceId() : remote.isValid() ? remote.getTraceId() : null;
+    return new InboundCall(this, context, span, request.scheme() != null, effective, refusal, route, attempt,
+        start, traceId);
   }
 
   // ---- for InboundCall -------------------------------------------------------------------
@@ -212,6 +235,11 @@ public final class InboundGuard {
     @Override
     public String get(InboundRequest carrier, String key) {
       return carrier == null ? null : carrier.header(key.toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public Iterator<String> getAll(InboundRequest carrier, String key) {
+      return carrier == null ? Collections.emptyIterator() : carrier.headers(key.toLowerCase(Locale.ROOT)).iterator();
     }
   }
 }

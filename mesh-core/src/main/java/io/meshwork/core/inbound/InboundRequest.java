@@ -1,10 +1,16 @@
 package io.meshwork.core.inbound;
 
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
  * What the {@link InboundGuard} needs to know of an incoming request, adapted by each server
  * transport (the JDK's HTTP server, a servlet container, gRPC metadata). Never the body.
+ *
+ * <p>Only {@link #method()} and {@link #header(String)} are required. The other methods feed the
+ * server span and default to "unknown": an adapter that leaves {@link #scheme()} {@code null}
+ * (gRPC) gets a server span named after {@link #method()} with no HTTP attributes, and adds its
+ * own through {@link InboundCall#span()}.
  */
 public interface InboundRequest {
   /**
@@ -18,10 +24,53 @@ public interface InboundRequest {
   String header(String lowerCaseName);
 
   /**
+   * Every value of a header, one per header line, in the order received; empty when absent.
+   * Trace-context propagators read it to combine {@code tracestate} lines and to refuse a
+   * duplicated {@code traceparent}. The default returns {@link #header(String)} alone, which is
+   * right only for transports that keep one value per name.
+   */
+  default List<String> headers(String lowerCaseName) {
+    String v = header(lowerCaseName);
+    return v == null ? List.of() : List.of(v);
+  }
+
+  /**
    * The header names present, in any case. Only propagators that scan every header (e.g.
    * Jaeger's baggage) use it; the default is none.
    */
   default Iterable<String> headerNames() {
     return List.of();
+  }
+
+  /**
+   * {@code http} or {@code https} for an HTTP transport, {@code null} for any other. It decides
+   * whether the server span follows the HTTP semantic conventions.
+   */
+  default String scheme() {
+    return null;
+  }
+
+  /** The request target's path, without the query ({@code url.path}), or {@code null}. */
+  default String path() {
+    return null;
+  }
+
+  /** The query without its {@code ?} ({@code url.query}), or {@code null} when there is none. */
+  default String query() {
+    return null;
+  }
+
+  /**
+   * The matched route template, of low cardinality ({@code http.route}): a servlet mapping such
+   * as {@code /orders/*}, or the JDK server's context path; never the raw path. {@code null}
+   * when the transport does not know one.
+   */
+  default String route() {
+    return null;
+  }
+
+  /** The other end of the connection ({@code client.address}, {@code network.peer.*}), or {@code null}. */
+  default InetSocketAddress remoteAddress() {
+    return null;
   }
 }
