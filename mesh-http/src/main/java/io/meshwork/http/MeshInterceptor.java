@@ -197,13 +197,12 @@ public final class MeshInterceptor implements Interceptor {
   /** The destination when {@code host} names a service the registry knows, else {@code null}. */
   private Destination destination(String host) throws IOException {
     if (!MeshHosts.maybeService(host)) return null;
-    Destination d;
     try {
-      d = mesh.destination(host);
+      // Creates no destination (and no meters) for hosts that are not mesh services.
+      return mesh.findDestination(host).orElse(null);
     } catch (IllegalStateException e) { // the mesh is closed: fail the call, not the dispatcher thread
       throw new IOException(e.getMessage(), e);
     }
-    return d.snapshot().known() ? d : null;
   }
 
   /** The attempt's request: the endpoint's URL, the mesh headers, the trace context of its span. */

@@ -45,6 +45,9 @@ class PassThroughAndFailureTest {
     }
     assertThat(backend.hits.get()).isEqualTo(2);
     assertThat(backend.timeoutHeaders).as("mesh headers on pass-through requests").isEmpty();
+    assertThat(clientMesh.meterRegistry().getMeters())
+        .as("meters of a host that is not a service")
+        .noneMatch(m -> "localhost".equals(m.getId().getTag("service")));
   }
 
   @Test
