@@ -1,10 +1,14 @@
 /**
  * The server side of the mesh, independent of any transport: the {@link
  * io.meshwork.core.inbound.InboundGuard} reads the caller's deadline and trace context from
- * request headers, refuses a request whose deadline has already passed, and records the
- * server's golden metrics. Server transports (mesh-http's embedded server and servlet filter,
- * mesh-grpc's server interceptor) adapt their request to {@link
+ * request headers, starts the server span, refuses a request whose deadline has already passed,
+ * and records the server's golden metrics. Server transports (mesh-http's embedded server and
+ * servlet filter, mesh-grpc's server interceptor) adapt their request to {@link
  * io.meshwork.core.inbound.InboundRequest} and run the handler inside {@link
  * io.meshwork.core.inbound.InboundCall#context()}.
+ *
+ * <p>{@link io.meshwork.core.inbound.TraceContextPropagator} reads and writes W3C Trace Context
+ * exactly as the specification and its test suite say, including {@code tracestate}; configure
+ * it in the mesh's OpenTelemetry in place of OpenTelemetry's own W3C propagator.
  */
 package io.meshwork.core.inbound;
