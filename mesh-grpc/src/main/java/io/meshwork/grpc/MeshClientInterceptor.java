@@ -1,0 +1,47 @@
+package io.meshwork.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
+import io.meshwork.core.Destination;
+import io.meshwork.core.Mesh;
+import io.meshwork.core.Ticker;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+
+/**
+ * Sends every call of a {@link MeshGrpc} channel through the mesh: one mesh call per gRPC call,
+ * which fixes the deadline (the sooner of the caller's gRPC deadline, the gRPC and mesh context's
+ * deadline and the registry's timeout: one deadline, sent as {@code grpc-timeout}), takes the
+ * admission (concurrency limit, circuit breaker), and decides each retry. See {@link
+ * MeshClientCall} for the per-call loop and {@link MeshPicker} for the pick.
+ *
+ * <p>Installed by {@link MeshGrpc#channelBuilder}, innermost, so it sees the call as the
+ * application's interceptors left it. Users do not add or order it.
+ *
+ * <p>A method may be retried after its request may have reached a server only when it is
+ * idempotent: {@link MethodDescriptor#isIdempotent()} or {@link MethodDescriptor#isSafe()} (from
+ * the proto's {@code idempotency_level}), or a call made with {@link MeshGrpc#IDEMPOTENT} set.
+ *
+ * <p>Thread-safe.
+ */
+final class MeshClientInterceptor implements ClientInterceptor {
+  final Destination destination;
+  final Ticker ticker;
+  final TextMapPropagator propagator;
+
+  MeshClientInterceptor(Mesh mesh, String service) {
+    this.destination = mesh.destination(service);
+    this.ticker = mesh.ticker();
+    this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
+  }
+
+  @Override
+  public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+      MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    boolean idempotent = method.isIdempotent() || method.isSafe()
+        || Boolean.TRUE.equals(callOptions.getOption(MeshGrpc.IDEMPOTENT));
+    return new MeshClientCall<>(this, method, callOptions, next, idempotent);
+  }
+}

@@ -1,0 +1,65 @@
+package io.meshwork.grpc;
+
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import io.meshwork.core.Mesh;
+import io.meshwork.core.model.ServiceConfig;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The {@code mesh} scheme: {@code mesh:///greeter} names the mesh service {@code greeter}.
+ * Registered with gRPC's {@code NameResolverRegistry} through {@code META-INF/services}. The
+ * {@link Mesh} whose registry is watched comes from the channel's name-resolver argument {@link
+ * #MESH}, which {@link MeshGrpc#channelBuilder} sets.
+ */
+public final class MeshNameResolverProvider extends NameResolverProvider {
+  /** The URI scheme. */
+  public static final String SCHEME = "mesh";
+  /** The mesh a channel resolves through. */
+  public static final NameResolver.Args.Key<Mesh> MESH = NameResolver.Args.Key.create("meshwork-mesh");
+  /**
+   * The grpc.health.v1 service name checked on each connection: {@code ""} (the default) for the
+   * server as a whole; {@link MeshGrpc#NO_HEALTH_CHECK} turns checking off.
+   */
+  public static final NameResolver.Args.Key<String> HEALTH_CHECK_SERVICE =
+      NameResolver.Args.Key.create("meshwork-health-check-service");
+
+  @Override
+  public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+    if (!SCHEME.equals(targetUri.getScheme())) return null;
+    String path = targetUri.getPath();
+    if (path == null || !path.startsWith("/")) {
+      throw new IllegalArgumentException("target: '" + targetUri + "' (expected: mesh:///<service>)");
+    }
+    String service = ServiceConfig.checkName(path.substring(1));
+    Mesh mesh = args.getArg(MESH);
+    if (mesh == null) return new MeshNameResolver.Unbound(targetUri.toString());
+    String health = args.getArg(HEALTH_CHECK_SERVICE);
+    if (health == null) health = "";
+    return new MeshNameResolver(mesh, service, args, MeshGrpc.NO_HEALTH_CHECK.equals(health) ? null : health);
+  }
+
+  @Override
+  public String getDefaultScheme() {
+    return SCHEME;
+  }
+
+  @Override
+  protected boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  protected int priority() {
+    return 5;
+  }
+
+  @Override
+  public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+    return List.of(InetSocketAddress.class);
+  }
+}

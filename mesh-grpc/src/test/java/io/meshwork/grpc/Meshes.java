@@ -1,0 +1,29 @@
+package io.meshwork.grpc;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.core.model.ClientPolicy;
+import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.Protocol;
+import io.meshwork.core.model.ServiceConfig;
+import io.meshwork.core.registry.InMemoryRegistry;
+import io.meshwork.core.registry.Registry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+
+/** Meshes for tests: one per simulated service, sharing a registry, each with its own meters. */
+final class Meshes {
+  private Meshes() {}
+
+  static Mesh of(String service, Registry registry) {
+    return Mesh.builder().serviceName(service).registry(registry).meterRegistry(new SimpleMeterRegistry()).build();
+  }
+
+  /** Puts {@code service} with these servers as endpoints and {@code policy} into the registry. */
+  static void put(InMemoryRegistry registry, String service, ClientPolicy policy, List<Backend> backends) {
+    registry.putService(ServiceConfig.builder(service)
+        .protocol(Protocol.GRPC)
+        .endpoints(backends.stream().map(b -> Endpoint.of("127.0.0.1:" + b.port())).toList())
+        .client(policy)
+        .build());
+  }
+}
