@@ -22,11 +22,12 @@ import okhttp3.OkHttpClient;
  * call surfaces as {@link MeshIOException}.
  *
  * <p>What it sets on the client: the {@link MeshInterceptor} (first among application
- * interceptors, so the mesh sees the request as the application built it), {@code
- * retryOnConnectionFailure(false)} (retries happen in the mesh, under its budget, not twice), and
- * a dispatcher whose executor carries the caller's OpenTelemetry context into {@code enqueue()}d
- * calls, so asynchronous calls keep the deadline and the trace. Derive variants with {@code
- * client.newBuilder()}: they keep all three and share the connection pool.
+ * interceptors, so the mesh sees the request as the application built it), and a dispatcher
+ * whose executor carries the caller's OpenTelemetry context into {@code enqueue()}d calls, so
+ * asynchronous calls keep the deadline and the trace. OkHttp's {@code retryOnConnectionFailure}
+ * is decided per mesh call by the interceptor (retries happen in the mesh, under its budget, not
+ * twice; see {@link MeshInterceptor}); requests to other hosts keep the builder's setting. Derive
+ * variants with {@code client.newBuilder()}: they keep both and share the connection pool.
  */
 public final class MeshHttp {
   private MeshHttp() {}
@@ -48,7 +49,6 @@ public final class MeshHttp {
       return builder;
     }
     builder.interceptors().add(0, new MeshInterceptor(mesh));
-    builder.retryOnConnectionFailure(false);
 
     Dispatcher current = builder.build().dispatcher();
     ExecutorService executor = current.executorService();

@@ -49,9 +49,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Safety: a request is idempotent only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a
  * replayable body; the engine retries anything else only when the request provably never left
- * (connect-phase failure), so a one-shot body is never written twice. OkHttp's own
- * connection-failure retry is switched off for mesh calls, so every retry is under the mesh's
- * budget.
+ * (connect-phase failure), so a one-shot body is never written twice. Every retry to another
+ * endpoint, or after a backoff, is the mesh's, under its budget. OkHttp's own connection-failure
+ * recovery is switched off for non-idempotent mesh calls, and kept for idempotent ones, where,
+ * each attempt addressing one IP endpoint, all it does is send again on a fresh connection when
+ * a pooled one turns out to be closed (a server's idle timeout, e.g. the JDK server's 30 s,
+ * against OkHttp's 5 minutes): at most once per attempt, to the same endpoint, within the
+ * attempt's timeout. Without it every idempotent call after an idle spell would fail with a
+ * reset. A non-idempotent request whose pooled connection was closed fails with a reset instead
+ * (OkHttp checks a pooled connection's health more thoroughly before non-GET requests, so this
+ * is rare). Pass-through requests keep the client's own setting.
  *
  * <p>Known limits: redirects are followed by OkHttp inside one attempt, and only to the URL the
  * server names (a redirect to another mesh host is not resolved by the mesh); the deadline
@@ -92,15 +99,17 @@ public final class MeshInterceptor implements Interceptor {
       return passThrough(chain, request);
     }
     long start = ticker.nanoTime();
+    OkHttpMeshRequest meshRequest = new OkHttpMeshRequest(request);
     Call call;
     try {
-      call = destination.newCall(new OkHttpMeshRequest(request));
+      call = destination.newCall(meshRequest);
     } catch (MeshException e) {
       logAccess(destination.service(), "-", "-", e, 0, start, Span.current());
       throw new MeshIOException(e);
     }
     try (call) {
-      return send(chain.withRetryOnConnectionFailure(false), request, call, start);
+      // OkHttp's recovery stays on for idempotent requests only, see the class comment.
+      return send(chain.withRetryOnConnectionFailure(meshRequest.idempotent()), request, call, start);
     }
   }
 
