@@ -188,6 +188,24 @@ public final class MeshTls {
     return Optional.ofNullable(id);
   }
 
+  /**
+   * The SPIFFE ID of a peer certificate that was already verified elsewhere (a servlet
+   * container's {@code jakarta.servlet.request.X509Certificate} attribute, whose first element
+   * is the leaf), or empty when it carries none. Verification is the caller's business: the
+   * container must use {@link #keyManager()} and {@link #trustManager} for this to be an
+   * identity.
+   */
+  public static Optional<SpiffeId> identityOf(X509Certificate leaf) {
+    if (leaf == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(X509.spiffeIdOf(leaf));
+    } catch (CertificateException e) {
+      return Optional.empty();
+    }
+  }
+
   private double secondsUntilExpiry() {
     return Duration.between(clock.instant(), source.current().notAfter()).toMillis() / 1000.0;
   }

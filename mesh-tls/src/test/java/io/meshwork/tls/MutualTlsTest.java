@@ -211,6 +211,48 @@ class MutualTlsTest {
     assertThat(MeshTls.peerIdentity(null)).isEmpty();
   }
 
+  @Test
+  void oneClientContextForManyDestinationsCanExpectTheIdentityRegisteredAtTheAddress() throws Exception {
+    // What an HTTP client with one socket factory for every destination does: it connects to an
+    // endpoint's host and port, and the policy expects the identity of the service registered there.
+    java.util.Map<String, SpiffeId> registered = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PeerIdentityPolicy byAddress = (peer, handshake) -> {
+      String address = handshake.getPeerHost() + ":" + handshake.getPeerPort();
+      seen.add(address);
+      return peer.equals(registered.get(address));
+    };
+    SSLContext client = pki.tls(frontend).clientContext(byAddress);
+    String address = "127.0.0.1:" + server.port();
+
+    registered.put(address, TestPki.id("greeter"));
+    try (SSLSocket s = okHttpStyleSocket(client)) {
+      s.startHandshake();
+      assertThat(MeshTls.peerIdentity(s.getSession())).contains(TestPki.id("greeter"));
+    }
+    registered.put(address, TestPki.id("billing"));
+    try (SSLSocket s = okHttpStyleSocket(client)) {
+      assertThatThrownBy(s::startHandshake).isInstanceOf(SSLHandshakeException.class)
+          .hasMessageContaining("server spiffe://example.org/service/greeter is not accepted");
+    }
+    assertThat(seen).containsOnly(address);
+  }
+
+  @Test
+  void theIdentityOfACertificateVerifiedElsewhereCanBeRead() {
+    assertThat(MeshTls.identityOf(greeter.current().leaf())).contains(TestPki.id("greeter"));
+    assertThat(MeshTls.identityOf(pki.ca.certificate())).isEmpty();
+    assertThat(MeshTls.identityOf(null)).isEmpty();
+  }
+
+  /** Layered over a connected plain socket with the URL's host, as OkHttp does. */
+  private SSLSocket okHttpStyleSocket(SSLContext client) throws IOException {
+    Socket raw = new Socket(server.address().getAddress(), server.port());
+    SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(raw, "127.0.0.1", server.port(), true);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
   static javax.net.ssl.TrustManager[] trusting(DevCertificateAuthority ca) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);

@@ -32,6 +32,7 @@ final class TlsServer implements AutoCloseable {
   final AtomicInteger served = new AtomicInteger();
   final List<String> linesReceived = new CopyOnWriteArrayList<>();
   final List<String> callers = new CopyOnWriteArrayList<>();
+  final List<java.math.BigInteger> clientSerials = new CopyOnWriteArrayList<>();
   final List<Exception> failures = new CopyOnWriteArrayList<>();
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "test-tls-server");
@@ -70,6 +71,9 @@ final class TlsServer implements AutoCloseable {
       s.setSoTimeout(10_000);
       s.startHandshake();
       String caller = MeshTls.peerIdentity(s.getSession()).map(SpiffeId::toString).orElse("anonymous");
+      if (!caller.equals("anonymous")) {
+        clientSerials.add(((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber());
+      }
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       String line = in.readLine();
       if (line == null) {
