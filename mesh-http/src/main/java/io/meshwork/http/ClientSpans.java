@@ -57,6 +57,11 @@ final class ClientSpans {
    * @param resendCount 0 for a first attempt, 1 for the first retry, and so on
    */
   Span start(Context parent, String method, HttpUrl url, String service, int resendCount) {
+    if (!tracer.isEnabled()) {
+      // Tracing off: a non-recording span of the caller's context, which is what gets propagated.
+      // Never the caller's span itself, which ending the attempt would end.
+      return Span.wrap(Span.fromContext(parent).getSpanContext());
+    }
     String known = knownMethod(method);
     SpanBuilder b = tracer.spanBuilder(known == null ? "HTTP" : known)
         .setSpanKind(SpanKind.CLIENT)
@@ -68,15 +73,19 @@ final class ClientSpans {
       b.setAttribute(HTTP_REQUEST_METHOD_ORIGINAL, method);
     }
     b.setAttribute(SERVER_ADDRESS, url.host());
-    b.setAttribute(SERVER_PORT, (long) url.port());
+    b.setAttribute(SERVER_PORT, url.port());
     b.setAttribute(URL_FULL, fullUrl(url));
     if (service != null) b.setAttribute(PEER_SERVICE, service);
-    if (resendCount > 0) b.setAttribute(HTTP_REQUEST_RESEND_COUNT, (long) resendCount);
+    if (resendCount > 0) b.setAttribute(HTTP_REQUEST_RESEND_COUNT, resendCount);
     return b.startSpan();
   }
 
   /** Ends an attempt's span that got a response. */
   static void end(Span span, Response response) {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     int code = response.code();
     span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) code);
     String version = protocolVersion(response.protocol());
@@ -90,6 +99,10 @@ final class ClientSpans {
 
   /** Ends an attempt's span that failed without a response. */
   static void end(Span span, Throwable failure) {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     span.setAttribute(ERROR_TYPE, failure.getClass().getName());
     span.setStatus(StatusCode.ERROR, failure.getMessage() == null ? "" : failure.getMessage());
     span.end();

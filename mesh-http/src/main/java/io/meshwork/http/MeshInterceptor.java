@@ -120,7 +120,7 @@ public final class MeshInterceptor implements Interceptor {
     Request sent = request;
     if (propagates) {
       Request.Builder b = request.newBuilder();
-      propagator.inject(parent.with(span), b, SETTER);
+      propagator.inject(with(parent, span), b, SETTER);
       sent = b.build();
     }
     try {
@@ -152,7 +152,7 @@ public final class MeshInterceptor implements Interceptor {
       Address address = attempt.endpoint().address();
       HttpUrl url = request.url().newBuilder().host(address.host()).port(address.port()).build();
       span = spans.start(parent, request.method(), url, service, attempt.number() - 1);
-      Request sent = rewrite(request, url, attempt, parent.with(span));
+      Request sent = rewrite(request, url, attempt, with(parent, span));
       int timeoutMillis = timeoutMillis(attempt.timeoutNanos());
 
       Response response = null;
@@ -225,6 +225,11 @@ public final class MeshInterceptor implements Interceptor {
     }
     propagator.inject(attemptContext, b, SETTER);
     return b.build();
+  }
+
+  /** {@code parent} with {@code span} current; {@code parent} itself when the span only propagates parent's. */
+  private static Context with(Context parent, Span span) {
+    return span.getSpanContext() == Span.fromContext(parent).getSpanContext() ? parent : parent.with(span);
   }
 
   static int timeoutMillis(long nanos) {

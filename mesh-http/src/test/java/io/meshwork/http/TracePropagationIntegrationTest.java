@@ -175,6 +175,39 @@ class TracePropagationIntegrationTest {
     assertThat(client.getAttributes().get(STATUS_CODE)).isNull();
   }
 
+  @Test
+  void withTracingOffInTheMeshTheCallersOwnSpanIsNeitherEndedNorChangedButStillPropagated() throws IOException {
+    Mesh untraced = Mesh.builder().serviceName("untraced").registry(registry)
+        .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+        .openTelemetry(io.opentelemetry.api.OpenTelemetry.propagating(
+            io.opentelemetry.context.propagation.ContextPropagators.create(W3CTraceContextPropagator.getInstance())))
+        .build();
+    OkHttpClient client = MeshHttp.client(untraced);
+    java.util.Queue<String> traceparents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    serverC = MeshHttpServer.builder(meshC).handler("/", exchange -> {
+      traceparents.add(String.valueOf(exchange.getRequestHeaders().getFirst("traceparent")));
+      respond(exchange, 200, "c");
+    }).build().start().register();
+    io.opentelemetry.api.trace.Span own = tracing.openTelemetry.getTracer("app").spanBuilder("app work").startSpan();
+    try (untraced; io.opentelemetry.context.Scope ignored = own.makeCurrent()) {
+      for (String url : new String[] {"http://c/", "http://127.0.0.1:" + serverC.port() + "/"}) {
+        try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+          assertThat(r.code()).isEqualTo(200);
+        }
+      }
+    } finally {
+      client.dispatcher().executorService().shutdown();
+    }
+    assertThat(own.isRecording()).as("the caller's span is still open").isTrue();
+    own.end();
+    await().atMost(Duration.ofSeconds(5)).until(() -> tracing.spans().stream().anyMatch(s -> s.getName().equals("app work")));
+    SpanData app = tracing.spans().stream().filter(s -> s.getName().equals("app work")).findFirst().orElseThrow();
+    assertThat(app.getAttributes().isEmpty()).as("attributes on the caller's span").isTrue();
+    assertThat(traceparents).hasSize(2)
+        .allSatisfy(tp -> assertThat(tp).isEqualTo("00-" + app.getTraceId() + "-" + app.getSpanId() + "-"
+            + app.getSpanContext().getTraceFlags().asHex()));
+  }
+
   private static SpanData single(List<SpanData> spans, SpanKind kind, int port) {
     List<SpanData> found = all(spans, kind, port);
     assertThat(found).as(kind + " spans to port " + port + " in " + spans).hasSize(1);

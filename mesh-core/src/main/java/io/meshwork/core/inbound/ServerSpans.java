@@ -46,6 +46,11 @@ final class ServerSpans {
    * Attributes that samplers may use are set before the span starts.
    */
   static Span start(Tracer tracer, InboundRequest request, Context parent) {
+    if (!tracer.isEnabled()) {
+      // Tracing off: a non-recording span of the caller's context (never a span of the parent
+      // context itself, which ending this request would end).
+      return Span.wrap(Span.fromContext(parent).getSpanContext());
+    }
     String method = request.method();
     String scheme = request.scheme();
     if (scheme == null) {
@@ -76,7 +81,7 @@ final class ServerSpans {
       String address = a != null ? a.getHostAddress() : peer.getHostString();
       b.setAttribute(CLIENT_ADDRESS, address);
       b.setAttribute(NETWORK_PEER_ADDRESS, address);
-      b.setAttribute(NETWORK_PEER_PORT, (long) peer.getPort());
+      b.setAttribute(NETWORK_PEER_PORT, peer.getPort());
     }
     String userAgent = request.header("user-agent");
     if (userAgent != null) b.setAttribute(USER_AGENT_ORIGINAL, userAgent);
@@ -88,6 +93,10 @@ final class ServerSpans {
    * and an error status: for servers only 5xx statuses are failures.
    */
   static void end(Span span, boolean http, int status, String errorType) {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     if (http) span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) status);
     String error = errorType != null ? errorType : http && status >= 500 ? Integer.toString(status) : null;
     if (error != null) {
