@@ -190,14 +190,13 @@ public final class DevCertificateAuthority implements CertificateIssuer {
         throw new IdentityException("development CA folder " + folder + ": cannot create it (" + e + ")", e);
       }
       try (FileChannel ch = FileChannel.open(folder.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE);
-          FileLock lock = ch.lock()) {
+          StandardOpenOption.WRITE)) {
+        FileLock lock = ch.lock(); // released with the channel, also on failure
         Path certFile = folder.resolve(CERTIFICATE_FILE);
         Path keyFile = folder.resolve(KEY_FILE);
-        if (Files.exists(certFile) && Files.exists(keyFile)) {
-          return load(certFile, keyFile);
-        }
-        return create(certFile, keyFile);
+        Loaded loaded = Files.exists(certFile) && Files.exists(keyFile) ? load(certFile, keyFile) : create(certFile, keyFile);
+        lock.release();
+        return loaded;
       } catch (IOException e) {
         throw new IdentityException("development CA folder " + folder + ": " + e, e);
       }

@@ -93,10 +93,14 @@ final class TlsServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws IOException {
     socket.close();
     pool.shutdownNow();
-    pool.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      pool.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** One exchange as a client: handshake, one line, the answer. */
