@@ -10,10 +10,12 @@ import io.grpc.Status;
 import io.meshwork.core.Attempt;
 import io.meshwork.core.Call;
 import io.meshwork.core.Deadline;
+import io.meshwork.core.DeadlineExceededException;
 import io.meshwork.core.Decision;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.MeshException;
 import io.meshwork.core.Outcome;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapSetter;
@@ -87,6 +89,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private boolean ended;
   private Status cancelled;
   private ScheduledFuture<?> retry;
+  private Span span;
 
   MeshClientCall(MeshClientInterceptor owner, MethodDescriptor<ReqT, RespT> method,
       CallOptions callOptions, Channel next, boolean idempotent) {
@@ -112,7 +115,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       refused = cancelled;
     }
     if (refused == null) {
-      owner.propagator.inject(otelContext, metadata, SETTER);
       Context context = otelContext;
       io.grpc.Deadline deadline = min(callOptions.getDeadline(), grpcContext.getDeadline());
       if (deadline != null) {
@@ -224,12 +226,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     ClientCall<ReqT, RespT> c = next.newCall(method, options);
     current = c;
     Metadata h = headers;
-    if (meshCall.attempts() > 0) { // a retry: the first try's metadata went to the transport
+    int tryNumber = meshCall.attempts() + 1;
+    if (tryNumber > 1) { // a retry: the first try's metadata went to the transport
       h = new Metadata();
       h.merge(headers);
       h.discardAll(AttemptSlot.ATTEMPT_HEADER);
     }
-    c.start(new TryListener(s), h);
+    // One CLIENT span per try; the trace headers name it as the server's parent.
+    Span trySpan = RpcSpans.startClient(owner.tracer, otelContext, method, tryNumber);
+    span = trySpan;
+    owner.propagator.inject(otelContext.with(trySpan), h, SETTER);
+    c.start(new TryListener(s, trySpan), h);
     if (current != c) return; // closed inside start (direct executor)
     if (requested > 0) c.request(requested);
     if (messageCompression != null) c.setMessageCompression(messageCompression);
@@ -318,9 +325,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   /** Receives one try's stream; forwards to the application once the try is the call's. */
   private final class TryListener extends Listener<RespT> {
     private final AttemptSlot s;
+    private final Span trySpan;
 
-    TryListener(AttemptSlot s) {
+    TryListener(AttemptSlot s, Span trySpan) {
       this.s = s;
+      this.trySpan = trySpan;
     }
 
     @Override
@@ -367,6 +376,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         replayOk = replayable || !sentOnStream;
         cancelledNow = cancelled != null;
       }
+      Attempt picked = s.attempt;
+      RpcSpans.endClient(trySpan, picked == null ? null : picked.endpoint().address(),
+          s.pickStatus != null ? s.pickStatus : status);
       Decision decision = s.pickDecision;
       if (decision == null) {
         Attempt attempt = s.attempt;
@@ -386,6 +398,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       if (decision.isFail()) {
         finish(Statuses.of(decision.failure()), new Metadata());
+      } else if (picked == null && s.pickStatus == null && status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        // The deadline passed while the stream waited for its first pick (connections still
+        // being made): the mesh's deadline, said as such.
+        finish(Statuses.of(new DeadlineExceededException(s.call.service(),
+            "deadline exceeded before the first attempt (waiting for a connection: "
+                + status.getDescription() + ")", null, false)), new Metadata());
       } else {
         Status dropped = s.pickStatus; // the picker's own status keeps the mesh exception as cause
         finish(dropped != null ? dropped : status, trailers);

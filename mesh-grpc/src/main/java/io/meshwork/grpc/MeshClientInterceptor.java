@@ -8,6 +8,7 @@ import io.grpc.MethodDescriptor;
 import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.Ticker;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 
 /**
@@ -30,11 +31,13 @@ final class MeshClientInterceptor implements ClientInterceptor {
   final Destination destination;
   final Ticker ticker;
   final TextMapPropagator propagator;
+  final Tracer tracer;
 
   MeshClientInterceptor(Mesh mesh, String service) {
     this.destination = mesh.destination(service);
     this.ticker = mesh.ticker();
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
+    this.tracer = mesh.openTelemetry().getTracer(RpcSpans.INSTRUMENTATION_SCOPE);
   }
 
   @Override

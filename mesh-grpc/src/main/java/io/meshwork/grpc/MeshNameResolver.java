@@ -130,7 +130,7 @@ final class MeshNameResolver extends NameResolver {
 
     @Override
     public void start(Listener2 listener) {
-      listener.onError(Status.FAILED_PRECONDITION.withDescription(target
+      listener.onError(Status.UNAVAILABLE.withDescription(target
           + ": a mesh:/// target needs a channel from MeshGrpc.channel(mesh, service), which binds it to a Mesh"));
     }
 

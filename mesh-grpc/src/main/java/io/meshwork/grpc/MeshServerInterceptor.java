@@ -62,12 +62,15 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       parent = MeshContext.withDeadline(parent,
           Deadline.afterNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS), ticker));
     }
-    InboundCall in = guard.begin(new GrpcInboundRequest(name, headers), parent);
+    InboundCall in = guard.begin(new GrpcInboundRequest(name, headers, call), parent);
+    RpcSpans.describeServer(in.span(), call.getMethodDescriptor());
     if (in.refused() || (deadline != null && deadline.isExpired())) {
       in.status(504);
+      Status refusal = Status.DEADLINE_EXCEEDED.withDescription(guard.service()
+          + ": deadline exceeded before " + name + " was handled");
+      RpcSpans.serverStatus(in.span(), refusal);
       try {
-        call.close(Status.DEADLINE_EXCEEDED.withDescription(guard.service()
-            + ": deadline exceeded before " + name + " was handled"), new Metadata());
+        call.close(refusal, new Metadata());
       } finally {
         in.close();
       }
@@ -78,6 +81,8 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       @Override
       public void close(Status status, Metadata trailers) {
         in.status(Statuses.httpStatus(status.getCode()));
+        RpcSpans.serverStatus(in.span(), status);
+        if (status.getCause() != null) in.failed(status.getCause());
         try {
           super.close(status, trailers);
         } finally {
@@ -125,7 +130,9 @@ public final class MeshServerInterceptor implements ServerInterceptor {
     public void onCancel() {
       // The caller went away or the deadline passed before the handler answered.
       io.grpc.Deadline d = grpcContext.getDeadline();
-      in.status(d != null && d.isExpired() ? 504 : 499);
+      boolean late = d != null && d.isExpired();
+      in.status(late ? 504 : 499);
+      RpcSpans.serverStatus(in.span(), late ? Status.DEADLINE_EXCEEDED : Status.CANCELLED);
       try (Scope ignored = in.context().makeCurrent()) {
         super.onCancel();
       } finally {

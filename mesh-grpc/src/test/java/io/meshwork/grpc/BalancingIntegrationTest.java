@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
+import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.OutlierDetectionPolicy;
@@ -11,6 +12,7 @@ import io.meshwork.core.model.RetryPolicy;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.grpc.test.GreeterGrpc;
 import io.meshwork.grpc.test.HelloRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,12 +44,21 @@ class BalancingIntegrationTest {
 
   @Test
   void aSlowServerGetsASmallShareOfPicks() throws Exception {
+    // A short EWMA decay, so the JVM's slow first calls are forgotten within the test.
+    Mesh client = Mesh.builder().serviceName("frontend").registry(registry)
+        .meterRegistry(new SimpleMeterRegistry()).ewmaDecay(Duration.ofSeconds(1)).build();
     for (int i = 0; i < 3; i++) backends.add(Backend.start(serverMesh));
+    Meshes.put(registry, "greeter", ClientPolicy.DEFAULT, backends);
+    channel = MeshGrpc.channel(client, "greeter");
+    GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(channel);
+    Destination greeter = client.destination("greeter");
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(1)).until(() -> {
+      stub.withDeadlineAfter(5, TimeUnit.SECONDS).sayHello(HelloRequest.newBuilder().setName("warm").build());
+      return greeter.endpoints().stream().allMatch(e -> e.ewmaLatencyNanos() > 0 && e.ewmaLatencyNanos() < 5_000_000);
+    });
     Backend slow = backends.get(2);
     slow.delay = Duration.ofMillis(40);
-    Meshes.put(registry, "greeter", ClientPolicy.DEFAULT, backends);
-    channel = MeshGrpc.channel(clientMesh, "greeter");
-    GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(channel);
+    backends.forEach(b -> b.hellos.set(0));
 
     int perThread = 300;
     List<Future<?>> loops = new ArrayList<>();
@@ -59,6 +70,7 @@ class BalancingIntegrationTest {
       }));
     }
     for (Future<?> f : loops) f.get(60, TimeUnit.SECONDS);
+    client.close();
 
     int total = backends.stream().mapToInt(b -> b.hellos.get()).sum();
     assertThat(total).isEqualTo(2 * perThread);
