@@ -2,6 +2,8 @@
 # Runs Meshwork's JMH benchmarks. Usage:
 #   benchmarks/run.sh engine          # engine vs Resilience4j, 1 and 2 threads, with -prof gc
 #   benchmarks/run.sh engine --short  # a quick look (fewer, shorter iterations)
+#   benchmarks/run.sh grpc            # bare grpc-java (round robin) vs mesh channel on loopback, 1 and 2 threads (each), -prof gc
+#   benchmarks/run.sh grpc --short
 #   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
 # Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
 set -euo pipefail
@@ -17,6 +19,12 @@ case "$what" in
     for t in 1 2; do
       java -jar "$JAR" 'EngineBenchmark' -t "$t" -prof gc "${short[@]}" \
         -rf json -rff "benchmarks/results/engine-t$t.json" "$@"
+    done
+    ;;
+  grpc)
+    for t in 1 2; do
+      java -jar "$JAR" 'GrpcBenchmark' -t "$t" -tg "$t,$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/grpc-t$t.json" "$@"
     done
     ;;
   --) java -jar "$JAR" "$@" ;;

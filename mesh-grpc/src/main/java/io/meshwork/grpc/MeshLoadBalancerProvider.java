@@ -44,7 +44,8 @@ public final class MeshLoadBalancerProvider extends LoadBalancerProvider {
   public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
     // The wrapper starts a grpc.health.v1 Watch per connection when the service config has a
     // healthCheckConfig, and reports NOT_SERVING as TRANSIENT_FAILURE to the balancer.
-    return HealthCheckingLoadBalancerUtil.newHealthCheckingLoadBalancer(plain, helper);
+    // Its streams must not inherit the context of the thread that happens to start them.
+    return HealthCheckingLoadBalancerUtil.newHealthCheckingLoadBalancer(plain, new DetachedHelper(helper));
   }
 
   @Override

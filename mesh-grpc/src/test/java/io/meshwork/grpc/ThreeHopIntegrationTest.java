@@ -106,6 +106,19 @@ class ThreeHopIntegrationTest {
   }
 
   @Test
+  void aChannelFirstUsedInsideAHandlerKeepsWorkingAfterThatCallEnds() throws Exception {
+    // B's channel to C connects (and starts its health checks) while B handles A's first call;
+    // that call's context ends with it, and must not take the connection's health down.
+    GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(aToB);
+    stub.withDeadlineAfter(5, TimeUnit.SECONDS).sayHello(HelloRequest.newBuilder().setName("first").build());
+    TimeUnit.MILLISECONDS.sleep(200);
+    for (int i = 0; i < 20; i++) {
+      stub.withDeadlineAfter(5, TimeUnit.SECONDS).sayHello(HelloRequest.newBuilder().setName("again").build());
+    }
+    assertThat(backend.hellos.get()).isEqualTo(21);
+  }
+
+  @Test
   void oneTraceRunsFromTheFirstCallerToTheThirdHop() {
     Span root = otel.getTracer("test").spanBuilder("frontend work").startSpan();
     HelloReply reply;
