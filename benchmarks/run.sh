@@ -22,9 +22,12 @@ case "$what" in
     done
     ;;
   grpc)
+    # -tg applies to every benchmark of a run and breaks the ungrouped ones: two runs per count.
     for t in 1 2; do
-      java -jar "$JAR" 'GrpcBenchmark' -t "$t" -tg "$t,$t" -prof gc "${short[@]}" \
+      java -jar "$JAR" 'GrpcBenchmark\.(bare|mesh)$' -t "$t" -prof gc "${short[@]}" \
         -rf json -rff "benchmarks/results/grpc-t$t.json" "$@"
+      java -jar "$JAR" 'GrpcBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/grpc-pair-t$t.json" "$@"
     done
     ;;
   --) java -jar "$JAR" "$@" ;;
