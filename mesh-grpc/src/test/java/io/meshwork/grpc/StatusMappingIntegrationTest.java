@@ -115,7 +115,7 @@ class StatusMappingIntegrationTest {
     StatusRuntimeException e = failure(() -> greeter.withDeadlineAfter(100, TimeUnit.MILLISECONDS).sayHello(HELLO));
     long tookMillis = (System.nanoTime() - start) / 1_000_000;
     assertMapped(e, Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException.class, "greeter: deadline exceeded");
-    assertThat(tookMillis).isBetween(90L, 400L);
+    assertThat(tookMillis).as("not before the deadline").isGreaterThanOrEqualTo(90L);
   }
 
   @Test

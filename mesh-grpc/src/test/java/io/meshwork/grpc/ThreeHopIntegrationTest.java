@@ -95,7 +95,9 @@ class ThreeHopIntegrationTest {
     assertThat(e).isNotNull();
     assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     assertThat(e.getStatus().getCause()).isInstanceOf(DeadlineExceededException.class);
-    assertThat(tookMillis).as("A's wait").isBetween(390L, 700L);
+    // Not before the deadline, and not waiting for C's 3 s (the upper bound leaves room for a
+    // loaded 2-core machine).
+    assertThat(tookMillis).as("A's wait").isBetween(390L, 1_500L);
     // C's handler saw what was left of A's 400 ms, through gRPC's context and the mesh's alike.
     assertThat(backend.lastGrpcDeadlineMillis).isBetween(1L, 400L);
     assertThat(backend.lastMeshDeadlineMillis).isBetween(1L, 400L);
