@@ -77,6 +77,7 @@ public final class MeshInterceptor implements Interceptor {
   private final TextMapPropagator propagator;
   private final boolean propagates;
   private final ClientSpans spans;
+  private final EndpointUrls endpointUrls = new EndpointUrls();
 
   MeshInterceptor(Mesh mesh) {
     this.mesh = mesh;
@@ -150,7 +151,7 @@ public final class MeshInterceptor implements Interceptor {
         throw new MeshIOException(e);
       }
       Address address = attempt.endpoint().address();
-      HttpUrl url = request.url().newBuilder().host(address.host()).port(address.port()).build();
+      HttpUrl url = endpointUrls.resolve(request.url(), address);
       span = spans.start(parent, request.method(), url, service, attempt.number() - 1);
       Request sent = rewrite(request, url, attempt, with(parent, span));
       int timeoutMillis = timeoutMillis(attempt.timeoutNanos());
@@ -184,7 +185,7 @@ public final class MeshInterceptor implements Interceptor {
       }
       if (decision.isFail()) {
         if (response != null) response.close();
-        logAccess(call.service(), call.route(), address.toString(), decision.failure(), call.attempts(), start, span);
+        logAccess(call.service(), call.route(), address, decision.failure(), call.attempts(), start, span);
         throw new MeshIOException(decision.failure());
       }
       if (!outcome.isSuccess() && outcome.kind() != Outcome.Kind.CANCELLED && call.deadline().isExpired(ticker)) {
@@ -194,10 +195,10 @@ public final class MeshInterceptor implements Interceptor {
         MeshException late = new DeadlineExceededException(call.service(), "deadline exceeded after "
             + call.attempts() + (call.attempts() == 1 ? " attempt" : " attempts") + "; last: "
             + outcome.describe() + " from " + address, failure, true);
-        logAccess(call.service(), call.route(), address.toString(), late, call.attempts(), start, span);
+        logAccess(call.service(), call.route(), address, late, call.attempts(), start, span);
         throw new MeshIOException(late);
       }
-      logAccess(call.service(), call.route(), address.toString(), outcome.statusLabel(), call.attempts(), start, span);
+      logAccess(call.service(), call.route(), address, outcome.statusLabel(), call.attempts(), start, span);
       if (response != null) return response;
       throw failure;
     }
@@ -253,7 +254,8 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  private void logAccess(String service, String route, String endpoint, Object status, int attempts, long start, Span span) {
+  /** One access log line; {@code endpoint} is an {@code Address} or "-", formatted only when the logger is on. */
+  private void logAccess(String service, String route, Object endpoint, Object status, int attempts, long start, Span span) {
     if (!accessLog.isInfoEnabled()) return;
     long micros = (ticker.nanoTime() - start) / 1000;
     SpanContext sc = span.getSpanContext();
