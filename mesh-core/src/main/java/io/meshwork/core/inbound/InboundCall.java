@@ -36,13 +36,14 @@ public final class InboundCall implements AutoCloseable {
   private final int attempt;
   private final long startNanos;
   private final String traceId;
+  private final String caller;
   private volatile int status;
   private volatile String errorType;
   @SuppressWarnings("unused") // through CLOSED
   private volatile boolean closed;
 
   InboundCall(InboundGuard guard, Context context, Span span, boolean http, Deadline deadline, String refusal,
-      int route, int attempt, long startNanos, String traceId) {
+      int route, int attempt, long startNanos, String traceId, String caller) {
     this.guard = guard;
     this.context = context;
     this.span = span;
@@ -53,6 +54,7 @@ public final class InboundCall implements AutoCloseable {
     this.attempt = attempt;
     this.startNanos = startNanos;
     this.traceId = traceId;
+    this.caller = caller;
   }
 
   /**
@@ -126,11 +128,11 @@ public final class InboundCall implements AutoCloseable {
     int s = status;
     if (s < 100 || s > 599) s = 500;
     int slot = refusal != null ? InboundGuard.REFUSED_SLOT : s;
-    guard.timer(route, slot).record(duration, TimeUnit.NANOSECONDS);
+    guard.timer(caller, route, slot).record(duration, TimeUnit.NANOSECONDS);
     ServerSpans.end(span, http, refusal != null ? refusalStatus() : s, errorType);
     if (InboundGuard.accessLog.isInfoEnabled()) {
       InboundGuard.accessLog.info("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
-          guard.service(), InboundGuard.route(route), InboundGuard.UNKNOWN_CALLER, s, duration / 1000,
+          guard.service(), InboundGuard.route(route), caller, s, duration / 1000,
           attempt == 0 ? 1 : attempt, traceId == null ? "-" : traceId, refusal == null ? "" : " refused");
     }
   }

@@ -18,6 +18,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +56,13 @@ import org.slf4j.LoggerFactory;
  * mesh.server.malformed.headers{header=...}}.
  *
  * <p>Meters: {@code mesh.server.requests} is a timer tagged service, route (the request method,
- * from a fixed set; never a path), caller ({@code unknown} until mTLS identities land), outcome
- * ({@code success} below 500, {@code failure}, {@code refused}) and status. Timers are resolved
- * once per route and status and kept in an array.
+ * from a fixed set; never a path), caller, outcome ({@code success} below 500, {@code failure},
+ * {@code refused}) and status. The caller tag comes from the verified caller identity that the
+ * transport put into the parent context ({@link MeshContext#withCallerIdentity}, from the TLS
+ * session, never from a header): the service name of a mesh identity ({@code
+ * spiffe://<trust domain>/service/<name>}), {@code other} for any other SPIFFE ID, {@code unknown}
+ * when the call came without one (plaintext). Its values are bounded by the identities the trust
+ * bundle can vouch for. Timers are resolved once per caller, route and status and kept in arrays.
  *
  * <p>Thread-safe; one guard serves every request of a server. {@link #begin} costs a few header
  * lookups, the propagator's extraction and one small object.
@@ -67,8 +72,11 @@ public final class InboundGuard {
   public static final String REQUESTS = "mesh.server.requests";
   /** Counter of malformed mesh and trace headers, tagged {@code header}. */
   public static final String MALFORMED_HEADERS = "mesh.server.malformed.headers";
-  /** The caller tag until the caller's identity comes from mTLS. */
+  /** The caller tag of a call without a verified identity. */
   static final String UNKNOWN_CALLER = "unknown";
+  /** The caller tag of a verified identity that is not a mesh service's. */
+  static final String OTHER_CALLER = "other";
+  private static final String SERVICE_PATH = "/service/";
   static final String TRACEPARENT = "traceparent";
   /** The name of the tracer that makes server spans. */
   public static final String INSTRUMENTATION_SCOPE = "io.meshwork.inbound";
@@ -94,6 +102,8 @@ public final class InboundGuard {
   private final Counter malformedTimeout;
   private final Counter malformedTraceparent;
   private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(ROUTES.length * SLOTS);
+  /** Timers of calls with a caller identity, per caller tag; bounded by the services of the mesh. */
+  private final ConcurrentHashMap<String, AtomicReferenceArray<Timer>> callerTimers = new ConcurrentHashMap<>();
 
   private InboundGuard(Mesh mesh, boolean percentileHistograms) {
     this.service = mesh.serviceName();
@@ -170,7 +180,7 @@ public final class InboundGuard {
     SpanContext own = span.getSpanContext();
     String traceId = own.isValid() ? own.getTraceId() : remote.isValid() ? remote.getTraceId() : null;
     return new InboundCall(this, context, span, request.scheme() != null, effective, refusal, route, attempt,
-        start, traceId);
+        start, traceId, callerTag(MeshContext.callerIdentity(parent)));
   }
 
   // ---- for InboundCall -------------------------------------------------------------------
@@ -183,9 +193,26 @@ public final class InboundGuard {
     return ROUTES[index];
   }
 
-  Timer timer(int route, int slot) {
+  /**
+   * The caller tag of a verified caller identity (a SPIFFE ID string), or of none: the service
+   * name of {@code spiffe://<trust domain>/service/<name>}, else {@value #OTHER_CALLER}; {@value
+   * #UNKNOWN_CALLER} without one. Allocates only for mesh identities (one substring).
+   */
+  static String callerTag(String spiffeId) {
+    if (spiffeId == null) return UNKNOWN_CALLER;
+    int scheme = spiffeId.indexOf("://");
+    int path = scheme < 0 ? -1 : spiffeId.indexOf('/', scheme + 3);
+    if (path < 0 || !spiffeId.startsWith(SERVICE_PATH, path)) return OTHER_CALLER;
+    int name = path + SERVICE_PATH.length();
+    if (name == spiffeId.length() || spiffeId.indexOf('/', name) >= 0) return OTHER_CALLER;
+    return spiffeId.substring(name);
+  }
+
+  Timer timer(String caller, int route, int slot) {
+    AtomicReferenceArray<Timer> array = UNKNOWN_CALLER.equals(caller) ? timers
+        : callerTimers.computeIfAbsent(caller, c -> new AtomicReferenceArray<>(ROUTES.length * SLOTS));
     int i = route * SLOTS + slot;
-    Timer t = timers.get(i);
+    Timer t = array.get(i);
     if (t == null) {
       boolean refused = slot == REFUSED_SLOT;
       int status = refused ? 504 : slot;
@@ -193,12 +220,12 @@ public final class InboundGuard {
           .description("Requests served by this service")
           .tag("service", service)
           .tag("route", ROUTES[route])
-          .tag("caller", UNKNOWN_CALLER)
+          .tag("caller", caller)
           .tag("outcome", refused ? "refused" : status < 500 ? "success" : "failure")
           .tag("status", Integer.toString(status))
           .publishPercentileHistogram(percentileHistograms)
           .register(meters);
-      timers.compareAndSet(i, null, t);
+      array.compareAndSet(i, null, t);
     }
     return t;
   }
