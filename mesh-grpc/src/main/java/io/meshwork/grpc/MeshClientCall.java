@@ -114,6 +114,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       headers = metadata;
       refused = cancelled;
     }
+    if (refused == null) refused = owner.tlsRefusal();
     if (refused == null) {
       Context context = otelContext;
       io.grpc.Deadline deadline = min(callOptions.getDeadline(), grpcContext.getDeadline());

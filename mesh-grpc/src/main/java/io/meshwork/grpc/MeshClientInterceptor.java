@@ -5,9 +5,11 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.Ticker;
+import io.meshwork.core.model.TlsMode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 
@@ -32,12 +34,26 @@ final class MeshClientInterceptor implements ClientInterceptor {
   final Ticker ticker;
   final TextMapPropagator propagator;
   final Tracer tracer;
+  /** Whether the channel has a workload identity (a MeshTls). */
+  final boolean tls;
+  private final Status noIdentity;
 
-  MeshClientInterceptor(Mesh mesh, String service) {
+  MeshClientInterceptor(Mesh mesh, String service, boolean tls) {
     this.destination = mesh.destination(service);
     this.ticker = mesh.ticker();
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
     this.tracer = mesh.openTelemetry().getTracer(RpcSpans.INSTRUMENTATION_SCOPE);
+    this.tls = tls;
+    this.noIdentity = Status.UNAVAILABLE.withDescription(service
+        + ": mesh TLS mode is strict but this channel has no workload identity; pass a MeshTls");
+  }
+
+  /**
+   * Why a call must fail before anything is sent, as far as TLS goes: the registry's mode is
+   * strict and this channel can only speak plaintext. {@code null} otherwise. A volatile read.
+   */
+  Status tlsRefusal() {
+    return !tls && destination.snapshot().mesh().tls() == TlsMode.STRICT ? noIdentity : null;
   }
 
   @Override

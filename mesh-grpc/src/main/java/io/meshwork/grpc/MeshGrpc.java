@@ -3,10 +3,12 @@ package io.meshwork.grpc;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.ServiceConfig;
+import io.meshwork.tls.MeshTls;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
@@ -16,11 +18,19 @@ import java.util.Objects;
  * by the mesh, and servers that accept mesh calls. Generated stubs work unchanged.
  *
  * <pre>{@code
- * ManagedChannel channel = MeshGrpc.channel(mesh, "greeter");
+ * ManagedChannel channel = MeshGrpc.channel(mesh, "greeter", tls);
  * GreeterGrpc.GreeterBlockingStub greeter = GreeterGrpc.newBlockingStub(channel);
  *
- * MeshServer server = MeshGrpc.server(mesh, 8081).addService(new GreeterImpl()).start();
+ * MeshServer server = MeshGrpc.server(mesh, 8081).tls(tls).addService(new GreeterImpl()).start();
  * }</pre>
+ *
+ * <p>Mutual TLS: a channel or server given a {@link MeshTls} secures each new connection as the
+ * registry's mode says ({@code mesh.tls}: strict, permissive or disabled); one without speaks
+ * plaintext, and its calls fail with UNAVAILABLE while the mode is strict. A mesh channel
+ * accepts only the server identity the registry expects for its service, {@code
+ * spiffe://<trust domain>/service/<name>}, in place of host-name verification; a mesh server
+ * takes the caller's identity from its certificate alone, and enforces the service's access
+ * policy ({@code server.allow}) with PERMISSION_DENIED.
  *
  * <p>What a channel is made of, which users do not assemble themselves: the {@code mesh:///}
  * name resolver (the registry's endpoints, live), the {@value MeshLoadBalancerProvider#POLICY}
@@ -42,27 +52,66 @@ public final class MeshGrpc {
 
   private MeshGrpc() {}
 
-  /** A plaintext channel to {@code service} through {@code mesh}. */
+  /**
+   * A plaintext channel to {@code service} through {@code mesh}: for meshes whose TLS mode is
+   * not strict (in strict mode its calls fail with UNAVAILABLE).
+   */
   public static ManagedChannel channel(Mesh mesh, String service) {
     return channelBuilder(mesh, service).build();
   }
 
   /**
-   * A Netty channel builder for {@code mesh:///service}, already configured for the mesh
-   * (plaintext until mesh-tls). Interceptors added to it run before the mesh's, once per call;
-   * the mesh's runs once per try.
+   * A channel to {@code service} through {@code mesh} that speaks mutual TLS as {@code tls}'s
+   * workload whenever the registry's mode is strict or permissive, plaintext when it is
+   * disabled.
+   */
+  public static ManagedChannel channel(Mesh mesh, String service, MeshTls tls) {
+    return channelBuilder(mesh, service, tls).build();
+  }
+
+  /**
+   * A plaintext Netty channel builder for {@code mesh:///service}, already configured for the
+   * mesh. Interceptors added to it run before the mesh's, once per call; the mesh's runs once per
+   * try.
    *
    * @throws IllegalArgumentException when {@code service} is not a valid service name
    */
   public static NettyChannelBuilder channelBuilder(Mesh mesh, String service) {
     Objects.requireNonNull(mesh, "mesh");
     ServiceConfig.checkName(service);
-    return NettyChannelBuilder.forTarget(MeshNameResolverProvider.SCHEME + ":///" + service)
-        .setNameResolverArg(MeshNameResolverProvider.MESH, mesh)
+    return configure(NettyChannelBuilder.forTarget(target(service)).usePlaintext(), mesh, service, false);
+  }
+
+  /**
+   * A Netty channel builder for {@code mesh:///service} that secures each new connection as the
+   * registry's mode for {@code service} says when it is made: disabled → plaintext; permissive
+   * or strict → mutual TLS 1.3, presenting {@code tls}'s current certificate and accepting only a
+   * server whose certificate chains to the trust bundle and names {@code
+   * spiffe://<trust domain>/service/<service>} (no host-name verification). A mode change reaches
+   * new connections; the channel replaces its connections when it sees one. Its security is
+   * fixed: do not call {@code usePlaintext} or {@code sslContext} on it.
+   *
+   * @throws IllegalArgumentException when {@code service} is not a valid service name
+   */
+  public static NettyChannelBuilder channelBuilder(Mesh mesh, String service, MeshTls tls) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(tls, "tls");
+    ServiceConfig.checkName(service);
+    NettyChannelBuilder b = NettyChannelBuilder.forTarget(target(service),
+        ClientNegotiator.credentials(mesh.destination(service), tls));
+    return configure(b, mesh, service, true)
+        .setNameResolverArg(MeshNameResolverProvider.TLS, Boolean.TRUE);
+  }
+
+  private static String target(String service) {
+    return MeshNameResolverProvider.SCHEME + ":///" + service;
+  }
+
+  private static NettyChannelBuilder configure(NettyChannelBuilder b, Mesh mesh, String service, boolean tls) {
+    return b.setNameResolverArg(MeshNameResolverProvider.MESH, mesh)
         .defaultLoadBalancingPolicy(MeshLoadBalancerProvider.POLICY)
         .disableRetry()
-        .usePlaintext()
-        .intercept(new MeshClientInterceptor(mesh, service));
+        .intercept(new MeshClientInterceptor(mesh, service, tls));
   }
 
   /** A mesh server on {@code port} of every interface. */
@@ -76,9 +125,24 @@ public final class MeshGrpc {
   }
 
   /**
+   * Credentials for a Netty server built elsewhere ({@code Grpc.newServerBuilderForPort(port,
+   * MeshGrpc.serverCredentials(mesh, tls))}) that secure each connection as the registry's mode
+   * for {@code mesh}'s service says, as a {@link MeshServer} with {@link MeshServer.Builder#tls}
+   * does. Set that builder's {@code maxConnectionAge} below a third of the certificate lifetime
+   * so that rotation reaches long-lived connections; then {@link #configure}.
+   */
+  public static ServerCredentials serverCredentials(Mesh mesh, MeshTls tls) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(tls, "tls");
+    return ServerNegotiator.credentials(mesh.destination(mesh.serviceName()), tls);
+  }
+
+  /**
    * For a server built elsewhere: installs the mesh's server interceptor (call this after adding
    * the application's own interceptors, so the mesh's runs first) and the health service, and
-   * returns the health state for the application to set (nothing is SERVING until it does).
+   * returns the health state for the application to set (nothing is SERVING until it does). The
+   * interceptor takes callers' identities from the connection's TLS session, enforces the access
+   * policy and refuses plaintext calls in strict mode.
    */
   public static HealthStatusManager configure(Mesh mesh, ServerBuilder<?> builder) {
     Objects.requireNonNull(mesh, "mesh");

@@ -7,6 +7,7 @@ import io.grpc.LoadBalancer;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext.ScheduledHandle;
 import io.meshwork.core.model.Address;
+import io.meshwork.core.model.TlsMode;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -32,6 +33,12 @@ import java.util.concurrent.TimeUnit;
  * service config's {@code healthCheckConfig}, which {@link MeshGrpc} channels carry), a server
  * that reports NOT_SERVING is TRANSIENT_FAILURE too.
  *
+ * <p>TLS mode: a channel with a workload identity secures each connection as the registry's mode
+ * says when the connection is made ({@link ClientNegotiator}). When the resolver reports another
+ * mode, every subchannel is replaced by a new one (the old ones shut down gracefully, so their
+ * calls in flight finish), so the channel's connections follow the mode at once instead of at
+ * their next reconnect.
+ *
  * <p>Warm-up: while a new connection makes its first attempt to connect (at most {@value
  * #WARM_UP_MILLIS} ms), the picker starts no new attempt: the engine measures an attempt's latency
  * from its pick, and a first sample that includes the connection set-up would make peak-EWMA
@@ -47,6 +54,7 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final Helper helper;
   private final Map<Address, Tracked> tracked = new LinkedHashMap<>();
   private String service = "?";
+  private TlsMode tlsMode;
   private Status resolutionError;
 
   MeshLoadBalancer(Helper helper) {
@@ -74,6 +82,16 @@ final class MeshLoadBalancer extends LoadBalancer {
   public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
     String s = resolved.getAttributes().get(MeshNameResolver.SERVICE);
     if (s != null) service = s;
+    TlsMode mode = resolved.getAttributes().get(MeshNameResolver.TLS_MODE);
+    if (mode != null && tlsMode != null && mode != tlsMode) {
+      // Connections were secured for the old mode: replace them all.
+      for (Tracked t : tracked.values()) {
+        if (t.warmUp != null) t.warmUp.cancel();
+        t.subchannel.shutdown();
+      }
+      tracked.clear();
+    }
+    tlsMode = mode;
     resolutionError = null;
     Map<Address, EquivalentAddressGroup> wanted = new LinkedHashMap<>();
     for (EquivalentAddressGroup g : resolved.getAddresses()) {

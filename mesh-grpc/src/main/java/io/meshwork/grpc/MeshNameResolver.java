@@ -9,6 +9,7 @@ import io.grpc.SynchronizationContext;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
 import java.net.InetAddress;
@@ -24,6 +25,7 @@ import java.util.Map;
  * nothing to do). Each address carries its mesh {@link Address} so the balancer can match
  * connections to the engine's endpoints. The service config it publishes selects the {@value
  * MeshLoadBalancerProvider#POLICY} policy and, unless turned off, client-side health checking.
+ * For a channel that follows the registry's TLS mode, each result also carries the mode.
  *
  * <p>Threading: registry notifications are handed to the channel's synchronization context;
  * they may arrive on a registry thread or on the thread that changed the registry.
@@ -33,11 +35,14 @@ final class MeshNameResolver extends NameResolver {
   static final Attributes.Key<Address> ADDRESS = Attributes.Key.create("meshwork-address");
   /** The service name, on the resolution result. */
   static final Attributes.Key<String> SERVICE = Attributes.Key.create("meshwork-service");
+  /** The registry's TLS mode, on the resolution result of a channel with a workload identity. */
+  static final Attributes.Key<TlsMode> TLS_MODE = Attributes.Key.create("meshwork-tls-mode");
 
   private final Mesh mesh;
   private final String service;
   private final SynchronizationContext syncContext;
   private final ConfigOrError serviceConfig;
+  private final boolean tls;
   private Watch watch;
   private Listener2 listener;
   private boolean shutdown;
@@ -46,6 +51,7 @@ final class MeshNameResolver extends NameResolver {
     this.mesh = mesh;
     this.service = service;
     this.syncContext = args.getSynchronizationContext();
+    this.tls = Boolean.TRUE.equals(args.getArg(MeshNameResolverProvider.TLS));
     Map<String, ?> config = healthCheckService == null
         ? Map.of("loadBalancingConfig", List.of(Map.of(MeshLoadBalancerProvider.POLICY, Map.of())))
         : Map.of("loadBalancingConfig", List.of(Map.of(MeshLoadBalancerProvider.POLICY, Map.of())),
@@ -73,9 +79,11 @@ final class MeshNameResolver extends NameResolver {
       groups.add(new EquivalentAddressGroup(socketAddress(e.address()),
           Attributes.newBuilder().set(ADDRESS, e.address()).build()));
     }
+    Attributes.Builder attributes = Attributes.newBuilder().set(SERVICE, service);
+    if (tls) attributes.set(TLS_MODE, snapshot.mesh().tls());
     listener.onResult2(ResolutionResult.newBuilder()
         .setAddressesOrError(StatusOr.fromValue(groups))
-        .setAttributes(Attributes.newBuilder().set(SERVICE, service).build())
+        .setAttributes(attributes.build())
         .setServiceConfig(serviceConfig)
         .build());
   }

@@ -22,6 +22,12 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
   /** The mesh a channel resolves through. */
   public static final NameResolver.Args.Key<Mesh> MESH = NameResolver.Args.Key.create("meshwork-mesh");
   /**
+   * Set on channels whose connections follow the registry's TLS mode: the resolver then
+   * publishes the mode with each result, and the balancer replaces its connections when the mode
+   * changes.
+   */
+  static final NameResolver.Args.Key<Boolean> TLS = NameResolver.Args.Key.create("meshwork-tls");
+  /**
    * The grpc.health.v1 service name checked on each connection: {@code ""} (the default) for the
    * server as a whole; {@link MeshGrpc#NO_HEALTH_CHECK} turns checking off.
    */

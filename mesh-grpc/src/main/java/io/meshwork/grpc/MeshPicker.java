@@ -92,13 +92,29 @@ final class MeshPicker extends SubchannelPicker {
     Status why = e == null
         ? Status.UNAVAILABLE.withDescription("no connection to " + address + " (not among the resolved addresses)")
         : e.state().getStatus();
-    String reason = why.getDescription() == null ? why.getCode().toString() : why.getDescription();
+    String reason = reason(why);
     Outcome outcome = Outcome.connectFailure(new ConnectFailure(address + ": " + reason));
     Decision decision = attempt.complete(outcome);
     Status status = decision.isFail()
         ? Statuses.of(decision.failure())
         : Status.UNAVAILABLE.withDescription(service + ": " + address + ": " + reason);
     return drop(slot, decision, status);
+  }
+
+  /**
+   * Why a connection failed, in one line: the status's description without gRPC's pipeline dump,
+   * then the innermost cause's message when it adds something (a TLS handshake failure's cause
+   * names the peer identity and the rule it broke).
+   */
+  static String reason(Status why) {
+    String d = why.getDescription() == null ? why.getCode().toString() : why.getDescription();
+    int newline = d.indexOf('\n');
+    if (newline >= 0) d = d.substring(0, newline);
+    Throwable root = why.getCause();
+    if (root == null) return d;
+    for (int i = 0; i < 10 && root.getCause() != null; i++) root = root.getCause();
+    String m = root.getMessage();
+    return m == null || m.isBlank() || d.contains(m) ? d : d + " (" + m + ")";
   }
 
   private static PickResult drop(AttemptSlot slot, Decision decision, Status status) {

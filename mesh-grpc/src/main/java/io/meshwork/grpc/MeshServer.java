@@ -10,6 +10,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.registry.Registration;
+import io.meshwork.tls.MeshTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -25,16 +26,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A gRPC server on the mesh (Netty, plaintext until mesh-tls): every call goes through the
- * {@link MeshServerInterceptor}, and the standard {@code grpc.health.v1.Health} service reports
- * SERVING for the server ({@code ""}) and each of its services while it runs. Build one with
- * {@link MeshGrpc#server(Mesh, int)}.
+ * A gRPC server on the mesh (Netty): every call goes through the {@link MeshServerInterceptor},
+ * and the standard {@code grpc.health.v1.Health} service reports SERVING for the server ({@code
+ * ""}) and each of its services while it runs. Build one with {@link MeshGrpc#server(Mesh, int)}.
  *
  * <pre>{@code
- * MeshServer server = MeshGrpc.server(mesh, 8081).addService(new GreeterImpl()).register(true).start();
+ * MeshServer server = MeshGrpc.server(mesh, 8081).addService(new GreeterImpl()).tls(tls).register(true).start();
  * ...
  * server.close();   // NOT_SERVING, withdrawn from the registry, drained, stopped
  * }</pre>
+ *
+ * <p><b>Mutual TLS.</b> With a {@link MeshTls} ({@link Builder#tls}), each connection is secured
+ * as the registry's mode for this service says when it is accepted ({@link ServerNegotiator}):
+ * strict → mutual TLS 1.3 only; permissive → plaintext and mutual TLS on the same port (the
+ * client's certificate is optional); disabled → plaintext. The certificate presented is the
+ * identity's current one at each handshake, so rotation needs no restart; connections are
+ * recycled after a {@linkplain Builder#maxConnectionAge maximum age} (by default a quarter of
+ * the certificate lifetime) so that rotation, a new trust bundle and a mode change reach
+ * long-lived connections too. Without a {@code MeshTls} the server is plaintext, and refuses
+ * every call while the mode is strict.
  *
  * <p>{@link #setServing(boolean)} flips health for the whole server: mesh clients stop picking
  * a NOT_SERVING server (client-side health checking) without failing a call.
@@ -51,11 +61,24 @@ public final class MeshServer implements AutoCloseable {
   private volatile Registration registration;
   private volatile int port = -1;
 
+  /** The longest grace a recycled connection gets for its calls in flight. */
+  static final Duration MAX_CONNECTION_AGE_GRACE = Duration.ofSeconds(Builder.GRACE_SECONDS);
+  /** The shortest maximum connection age gRPC applies. */
+  static final Duration MIN_CONNECTION_AGE = Duration.ofSeconds(1);
+
   private MeshServer(Builder b) {
     this.mesh = b.mesh;
     this.health = new HealthStatusManager();
     this.services = new ArrayList<>();
-    NettyServerBuilder nb = NettyServerBuilder.forAddress(b.address);
+    NettyServerBuilder nb = b.tls == null
+        ? NettyServerBuilder.forAddress(b.address)
+        : NettyServerBuilder.forAddress(b.address, ServerNegotiator.credentials(b.mesh.destination(b.mesh.serviceName()), b.tls));
+    Duration age = b.maxConnectionAge != null ? b.maxConnectionAge : b.tls != null ? defaultMaxConnectionAge(b.tls) : null;
+    if (age != null) {
+      Duration grace = age.compareTo(MAX_CONNECTION_AGE_GRACE) < 0 ? age : MAX_CONNECTION_AGE_GRACE;
+      nb.maxConnectionAge(age.toNanos(), TimeUnit.NANOSECONDS)
+          .maxConnectionAgeGrace(grace.toNanos(), TimeUnit.NANOSECONDS);
+    }
     for (ServerServiceDefinition d : b.definitions) {
       nb.addService(d);
       services.add(d.getServiceDescriptor().getName());
@@ -68,6 +91,17 @@ public final class MeshServer implements AutoCloseable {
     this.server = nb.build();
     this.announceHost = b.announceHost;
     this.register = b.register;
+  }
+
+  /**
+   * A quarter of the current certificate's lifetime (6 h for the development CA's 24 h), at
+   * least {@link #MIN_CONNECTION_AGE}: below the third of a lifetime that separates a renewal
+   * (at two thirds) from the old certificate's expiry, so no connection outlives the
+   * certificate it was opened with. gRPC adds ±10 % jitter.
+   */
+  static Duration defaultMaxConnectionAge(MeshTls tls) {
+    Duration quarter = tls.identity().current().lifetime().dividedBy(4);
+    return quarter.compareTo(MIN_CONNECTION_AGE) < 0 ? MIN_CONNECTION_AGE : quarter;
   }
 
   /** Starts listening, reports SERVING, and registers the endpoint if asked. */
@@ -156,12 +190,15 @@ public final class MeshServer implements AutoCloseable {
 
   /** Builds a {@link MeshServer}; from {@link MeshGrpc#server(Mesh, int)}. */
   public static final class Builder {
+    static final int GRACE_SECONDS = 30;
     private final Mesh mesh;
     private final SocketAddress address;
     private final List<ServerServiceDefinition> definitions = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Executor executor;
     private Consumer<NettyServerBuilder> customizer;
+    private MeshTls tls;
+    private Duration maxConnectionAge;
     private boolean register;
     private String announceHost;
 
@@ -187,6 +224,33 @@ public final class MeshServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Mutual TLS with this workload identity, as the registry's mode says (see {@link
+     * MeshServer}). Without it the server is plaintext. Callers' identities then come from their
+     * certificates, for the access policy and the handlers ({@link
+     * io.meshwork.core.MeshContext#callerIdentity}).
+     */
+    public Builder tls(MeshTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
+     * How long a connection may live before the server asks the client to reconnect (gRPC's
+     * {@code maxConnectionAge}, with a grace of the same length for calls in flight, at most
+     * {@value #GRACE_SECONDS} s). Default with {@link #tls}: a quarter of the certificate
+     * lifetime; without: unlimited. Keep it under a third of the certificate lifetime, so that
+     * rotation reaches every connection before the old certificate expires.
+     */
+    public Builder maxConnectionAge(Duration age) {
+      Objects.requireNonNull(age, "maxConnectionAge");
+      if (age.compareTo(MIN_CONNECTION_AGE) < 0) {
+        throw new IllegalArgumentException("maxConnectionAge: " + age + " (expected: at least " + MIN_CONNECTION_AGE + ")");
+      }
+      this.maxConnectionAge = age;
+      return this;
+    }
+
     /** The executor handlers run on. Default: gRPC's shared cached pool. */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
@@ -208,7 +272,10 @@ public final class MeshServer implements AutoCloseable {
       return this;
     }
 
-    /** Anything else on the Netty server builder (message sizes, keep-alive, ...). */
+    /**
+     * Anything else on the Netty server builder (message sizes, keep-alive, ...). Runs after the
+     * mesh's own settings, so it may change them (e.g. {@code maxConnectionAgeGrace}).
+     */
     public Builder configure(Consumer<NettyServerBuilder> customizer) {
       this.customizer = Objects.requireNonNull(customizer, "customizer");
       return this;

@@ -2,20 +2,30 @@ package io.meshwork.grpc;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.meshwork.core.Deadline;
+import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
+import io.meshwork.core.model.ServerPolicy;
+import io.meshwork.core.model.TlsMode;
+import io.meshwork.core.registry.ServiceSnapshot;
+import io.meshwork.tls.AccessDecision;
+import io.meshwork.tls.AccessPolicy;
+import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.SpiffeId;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
 
 /**
  * The server side of a mesh gRPC call, over the transport-agnostic {@link InboundGuard}:
@@ -25,6 +35,18 @@ import java.util.concurrent.TimeUnit;
  *       io.grpc.Context} deadline) becomes the mesh deadline of the handler's context, so mesh
  *       calls the handler makes inherit it, through gRPC's context and the mesh's alike;
  *   <li>the trace context is extracted from the metadata with the mesh's propagators;
+ *   <li>the caller's identity is the SPIFFE ID of the certificate it presented in the
+ *       connection's TLS session ({@link Grpc#TRANSPORT_ATTR_SSL_SESSION}, verified by the mesh's
+ *       trust manager during the handshake), and nothing else: metadata that claims an identity
+ *       ({@code x-forwarded-client-cert}, ...) is never read. It goes into the handler's context
+ *       ({@link MeshContext#callerIdentity}) and tags {@code mesh.server.requests} with the
+ *       caller's service;
+ *   <li>while the registry's mode is {@code strict}, a call that came over plaintext (a
+ *       connection opened before the change, or a server without a {@link MeshTls}) is refused
+ *       with UNAVAILABLE;
+ *   <li>the service's access policy ({@code server.allow} in the registry, {@link AccessPolicy})
+ *       decides whether the caller may call: a denied call ends with PERMISSION_DENIED, the
+ *       reason (naming the caller and the rule) as its description, before the handler runs;
  *   <li>a call whose deadline has passed by the time it would be handled (it queued too long) is
  *       refused with DEADLINE_EXCEEDED before the handler runs;
  *   <li>every callback of the handler runs inside the call's OpenTelemetry context;
@@ -34,7 +56,13 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>The health service ({@code grpc.health.v1.Health}) passes through untouched: its watch
- * streams live as long as the connection and are not requests.
+ * streams live as long as the connection and are not requests, and clients check health before
+ * any call (the TLS handshake has already authenticated them in strict mode).
+ *
+ * <p>Cost per call, on top of the guard: a volatile read of the service's snapshot and, with
+ * TLS, a map lookup in the session for the identity (cached there by {@link
+ * MeshTls#peerIdentity}) and one hash lookup for the access decision. The {@link AccessPolicy} is
+ * rebuilt only when the registry's policy or trust domain changes.
  *
  * <p>Installed by {@link MeshGrpc#server} and {@link MeshGrpc#configure}, outermost. Thread-safe.
  */
@@ -43,10 +71,16 @@ public final class MeshServerInterceptor implements ServerInterceptor {
 
   private final InboundGuard guard;
   private final Ticker ticker;
+  private final Destination self;
+  private volatile Policy policy;
+
+  /** The access policy in force and what it was built from. */
+  private record Policy(ServerPolicy source, String trustDomain, AccessPolicy access, AccessDecision fixed) {}
 
   MeshServerInterceptor(Mesh mesh) {
     this.guard = InboundGuard.create(mesh);
     this.ticker = mesh.ticker();
+    this.self = mesh.destination(mesh.serviceName());
   }
 
   @Override
@@ -62,8 +96,37 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       parent = MeshContext.withDeadline(parent,
           Deadline.afterNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS), ticker));
     }
+    // The caller's identity comes from the TLS session alone, never from the metadata.
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    String caller = session == null ? null : MeshTls.peerIdentity(session).map(SpiffeId::toString).orElse(null);
+    if (caller != null) {
+      parent = MeshContext.withCallerIdentity(parent, caller);
+    }
     InboundCall in = guard.begin(new GrpcInboundRequest(name, headers, call), parent);
     RpcSpans.describeServer(in.span(), call.getMethodDescriptor());
+
+    ServiceSnapshot snapshot = self.snapshot();
+    Status denied = null;
+    if (session == null && snapshot.mesh().tls() == TlsMode.STRICT) {
+      denied = Status.UNAVAILABLE.withDescription(guard.service() + ": mesh TLS mode is strict but this call came over"
+          + " plaintext (a server without a MeshTls, or a connection opened before the mode changed)");
+    } else {
+      AccessDecision decision = decide(snapshot, caller);
+      if (!decision.allowed()) {
+        denied = Status.PERMISSION_DENIED.withDescription(guard.service() + ": " + decision.reason());
+      }
+    }
+    if (denied != null) {
+      in.status(Statuses.httpStatus(denied.getCode()));
+      RpcSpans.serverStatus(in.span(), denied);
+      try {
+        call.close(denied, new Metadata());
+      } finally {
+        in.close();
+      }
+      return new ServerCall.Listener<>() {};
+    }
+
     if (in.refused() || (deadline != null && deadline.isExpired())) {
       in.status(504);
       Status refusal = Status.DEADLINE_EXCEEDED.withDescription(guard.service()
@@ -99,6 +162,30 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       throw e;
     }
     return new InContext<>(delegate, in, grpcContext);
+  }
+
+  /** Whether {@code caller} may call, by the access policy of {@code snapshot}. */
+  private AccessDecision decide(ServiceSnapshot snapshot, String caller) {
+    ServerPolicy source = snapshot.config().server();
+    String trustDomain = snapshot.mesh().trustDomain();
+    Policy p = policy;
+    if (p == null || p.source() != source || !p.trustDomain().equals(trustDomain)) {
+      p = build(source, trustDomain);
+      policy = p;
+    }
+    return p.access() != null ? p.access().check(caller) : p.fixed();
+  }
+
+  private static Policy build(ServerPolicy source, String trustDomain) {
+    try {
+      return new Policy(source, trustDomain, AccessPolicy.of(source, trustDomain), null);
+    } catch (IllegalArgumentException e) {
+      // The registry's trust domain is not a SPIFFE trust domain, so no caller can be named in it.
+      AccessDecision fixed = source.allowsAnyone()
+          ? new AccessDecision(true, "any caller is allowed (allow: *)")
+          : new AccessDecision(false, "the registry's trust domain cannot name callers (" + e.getMessage() + ")");
+      return new Policy(source, trustDomain, null, fixed);
+    }
   }
 
   /** Runs each callback inside the call's OpenTelemetry context; records a cancelled call. */

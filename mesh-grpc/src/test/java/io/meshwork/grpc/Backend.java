@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.model.Address;
+import io.meshwork.tls.MeshTls;
 import io.meshwork.grpc.test.CountReply;
 import io.meshwork.grpc.test.CountRequest;
 import io.meshwork.grpc.test.GreeterGrpc;
@@ -36,6 +37,8 @@ final class Backend implements AutoCloseable {
   volatile long lastGrpcDeadlineMillis = -2;
   volatile long lastMeshDeadlineMillis = -2;
   volatile String lastTraceId;
+  /** The caller identity SayHello's mesh context held on entry ("" for none). */
+  volatile String lastCaller;
   /** When set, SayHello and Register fail with it. */
   volatile Status failWith;
   /** When set, Count sends this many messages, then fails with {@link #failWith}, or else UNAVAILABLE. */
@@ -44,18 +47,24 @@ final class Backend implements AutoCloseable {
   final AtomicReference<Function<HelloRequest, HelloReply>> hook = new AtomicReference<>();
   final MeshServer server;
 
-  private Backend(Mesh mesh, Executor executor) {
+  private Backend(Mesh mesh, Executor executor, MeshTls tls) {
     MeshServer.Builder b = MeshGrpc.server(mesh, new InetSocketAddress("127.0.0.1", 0)).addService(new Impl());
     if (executor != null) b.executor(executor);
+    if (tls != null) b.tls(tls);
     this.server = b.start();
   }
 
   static Backend start(Mesh mesh) {
-    return new Backend(mesh, null);
+    return new Backend(mesh, null, null);
   }
 
   static Backend start(Mesh mesh, Executor executor) {
-    return new Backend(mesh, executor);
+    return new Backend(mesh, executor, null);
+  }
+
+  /** A backend that speaks mutual TLS as {@code tls}'s workload, as the registry's mode says. */
+  static Backend start(Mesh mesh, MeshTls tls) {
+    return new Backend(mesh, null, tls);
   }
 
   int port() {
@@ -105,6 +114,8 @@ final class Backend implements AutoCloseable {
       io.meshwork.core.Deadline md = MeshContext.currentDeadline();
       lastMeshDeadlineMillis = md == null ? -1 : md.remainingMillis(io.meshwork.core.Ticker.system());
       lastTraceId = Span.current().getSpanContext().isValid() ? Span.current().getSpanContext().getTraceId() : "";
+      String caller = MeshContext.callerIdentity(io.opentelemetry.context.Context.current());
+      lastCaller = caller == null ? "" : caller;
       answer(request, out);
     }
 

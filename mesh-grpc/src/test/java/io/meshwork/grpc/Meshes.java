@@ -4,6 +4,7 @@ import io.meshwork.core.Mesh;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.Protocol;
+import io.meshwork.core.model.ServerPolicy;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.core.registry.Registry;
@@ -24,6 +25,20 @@ final class Meshes {
         .protocol(Protocol.GRPC)
         .endpoints(backends.stream().map(b -> Endpoint.of("127.0.0.1:" + b.port())).toList())
         .client(policy)
+        .build());
+  }
+
+  /** Puts {@code service} with these servers as endpoints and {@code allow} as its server policy. */
+  static void putAllowing(InMemoryRegistry registry, String service, List<Backend> backends, String... allow) {
+    putPorts(registry, service, backends.stream().map(Backend::port).toList(), allow);
+  }
+
+  /** Puts {@code service} with endpoints on these loopback ports and {@code allow} as its server policy. */
+  static void putPorts(InMemoryRegistry registry, String service, List<Integer> ports, String... allow) {
+    registry.putService(ServiceConfig.builder(service)
+        .protocol(Protocol.GRPC)
+        .endpoints(ports.stream().map(p -> Endpoint.of("127.0.0.1:" + p)).toList())
+        .server(new ServerPolicy(List.of(allow)))
         .build());
   }
 }
