@@ -2,6 +2,8 @@
 # Runs Meshwork's JMH benchmarks. Usage:
 #   benchmarks/run.sh engine          # engine vs Resilience4j, 1 and 2 threads, with -prof gc
 #   benchmarks/run.sh engine --short  # a quick look (fewer, shorter iterations)
+#   benchmarks/run.sh http            # bare OkHttp vs mesh OkHttp on loopback, 1 and 2 threads (each), -prof gc
+#   benchmarks/run.sh http --short
 #   benchmarks/run.sh grpc            # bare grpc-java (round robin) vs mesh channel on loopback, 1 and 2 threads (each), -prof gc
 #   benchmarks/run.sh grpc --short
 #   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
@@ -21,6 +23,15 @@ case "$what" in
         -rf json -rff "benchmarks/results/engine-t$t.json" "$@"
     done
     ;;
+  http)
+    # The separate benchmarks take -t; the pair group takes -tg (N threads for each of its two).
+    for t in 1 2; do
+      java -jar "$JAR" 'HttpBenchmark\.(bare|mesh|meshPassThrough|inMemoryBare|inMemoryMesh)$' -t "$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/http-t$t.json" "$@"
+      java -jar "$JAR" 'HttpBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/http-pair-t$t.json" "$@"
+    done
+    ;;
   grpc)
     # -tg applies to every benchmark of a run and breaks the ungrouped ones: two runs per count.
     for t in 1 2; do
@@ -31,5 +42,5 @@ case "$what" in
     done
     ;;
   --) java -jar "$JAR" "$@" ;;
-  *) echo "unknown benchmark set: $what (expected: engine, or -- followed by JMH arguments)" >&2; exit 2 ;;
+  *) echo "unknown benchmark set: $what (expected: engine, http, or -- followed by JMH arguments)" >&2; exit 2 ;;
 esac
