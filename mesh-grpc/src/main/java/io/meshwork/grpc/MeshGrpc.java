@@ -134,7 +134,7 @@ public final class MeshGrpc {
   public static ServerCredentials serverCredentials(Mesh mesh, MeshTls tls) {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(tls, "tls");
-    return ServerNegotiator.credentials(mesh.destination(mesh.serviceName()), tls);
+    return ServerNegotiator.credentials(mesh, tls);
   }
 
   /**

@@ -56,6 +56,7 @@ public final class MeshServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final List<String> services;
   private final Mesh mesh;
+  private final MeshServerInterceptor interceptor;
   private final String announceHost;
   private final boolean register;
   private volatile Registration registration;
@@ -72,7 +73,7 @@ public final class MeshServer implements AutoCloseable {
     this.services = new ArrayList<>();
     NettyServerBuilder nb = b.tls == null
         ? NettyServerBuilder.forAddress(b.address)
-        : NettyServerBuilder.forAddress(b.address, ServerNegotiator.credentials(b.mesh.destination(b.mesh.serviceName()), b.tls));
+        : NettyServerBuilder.forAddress(b.address, ServerNegotiator.credentials(b.mesh, b.tls));
     Duration age = b.maxConnectionAge != null ? b.maxConnectionAge : b.tls != null ? defaultMaxConnectionAge(b.tls) : null;
     if (age != null) {
       Duration grace = age.compareTo(MAX_CONNECTION_AGE_GRACE) < 0 ? age : MAX_CONNECTION_AGE_GRACE;
@@ -87,7 +88,8 @@ public final class MeshServer implements AutoCloseable {
     if (b.executor != null) nb.executor(b.executor);
     for (ServerInterceptor i : b.interceptors) nb.intercept(i);
     if (b.customizer != null) b.customizer.accept(nb);
-    nb.intercept(new MeshServerInterceptor(b.mesh)); // added last: runs first
+    this.interceptor = new MeshServerInterceptor(b.mesh);
+    nb.intercept(interceptor); // added last: runs first
     this.server = nb.build();
     this.announceHost = b.announceHost;
     this.register = b.register;
@@ -149,6 +151,7 @@ public final class MeshServer implements AutoCloseable {
     health.enterTerminalState();
     withdraw();
     server.shutdown();
+    interceptor.close();
     return this;
   }
 
@@ -157,6 +160,7 @@ public final class MeshServer implements AutoCloseable {
     health.enterTerminalState();
     withdraw();
     server.shutdownNow();
+    interceptor.close();
     return this;
   }
 

@@ -9,7 +9,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.meshwork.core.Deadline;
-import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
@@ -71,7 +70,7 @@ public final class MeshServerInterceptor implements ServerInterceptor {
 
   private final InboundGuard guard;
   private final Ticker ticker;
-  private final Destination self;
+  private final OwnService self;
   private volatile Policy policy;
 
   /** The access policy in force and what it was built from. */
@@ -80,7 +79,16 @@ public final class MeshServerInterceptor implements ServerInterceptor {
   MeshServerInterceptor(Mesh mesh) {
     this.guard = InboundGuard.create(mesh);
     this.ticker = mesh.ticker();
-    this.self = mesh.destination(mesh.serviceName());
+    this.self = OwnService.open(mesh);
+  }
+
+  /**
+   * Stops watching the service in the registry; calls still in flight keep the last snapshot.
+   * {@link MeshServer} calls it on shutdown; an interceptor from {@link MeshGrpc#configure}
+   * watches for as long as the registry lives.
+   */
+  void close() {
+    self.close();
   }
 
   @Override

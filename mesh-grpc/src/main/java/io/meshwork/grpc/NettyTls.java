@@ -124,7 +124,7 @@ final class NettyTls {
    * {@link MeshTls#serverContext()} does; the access policy then decides who may call, and can
    * answer with a reason.
    */
-  static PeerIdentityPolicy anyClientOf(Destination self) {
+  static PeerIdentityPolicy anyClientOf(OwnService self) {
     return new PeerIdentityPolicy() {
       @Override
       public boolean accepts(SpiffeId peer, SSLSession handshake) {

@@ -13,7 +13,7 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
 import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
-import io.meshwork.core.Destination;
+import io.meshwork.core.Mesh;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.PeerIdentityPolicy;
 
@@ -45,21 +45,25 @@ final class ServerNegotiator implements InternalProtocolNegotiator.ProtocolNegot
   /** The content type of a TLS handshake record, the first byte a TLS client sends. */
   static final int TLS_HANDSHAKE = 0x16;
 
-  private final Destination self;
+  private final OwnService self;
   private final InternalProtocolNegotiator.ProtocolNegotiator strict;
   private final InternalProtocolNegotiator.ProtocolNegotiator permissive;
   private final InternalProtocolNegotiator.ProtocolNegotiator plaintext = InternalProtocolNegotiators.serverPlaintext();
 
-  private ServerNegotiator(Destination self, MeshTls tls) {
+  private ServerNegotiator(OwnService self, MeshTls tls) {
     this.self = self;
     PeerIdentityPolicy clients = NettyTls.anyClientOf(self);
     this.strict = InternalProtocolNegotiators.serverTls(NettyTls.server(tls, ClientAuth.REQUIRE, clients));
     this.permissive = InternalProtocolNegotiators.serverTls(NettyTls.server(tls, ClientAuth.OPTIONAL, clients));
   }
 
-  /** Server credentials whose connections are secured as the registry says for {@code self}. */
-  static ServerCredentials credentials(Destination self, MeshTls tls) {
-    return InternalNettyServerCredentials.create(new ServerNegotiator(self, tls));
+  /**
+   * Server credentials whose connections are secured as the registry says for {@code mesh}'s
+   * own service. They watch it in the registry until the server terminates (gRPC then closes
+   * the negotiator).
+   */
+  static ServerCredentials credentials(Mesh mesh, MeshTls tls) {
+    return InternalNettyServerCredentials.create(new ServerNegotiator(OwnService.open(mesh), tls));
   }
 
   @Override
@@ -81,6 +85,7 @@ final class ServerNegotiator implements InternalProtocolNegotiator.ProtocolNegot
     strict.close();
     permissive.close();
     plaintext.close();
+    self.close();
   }
 
   /**

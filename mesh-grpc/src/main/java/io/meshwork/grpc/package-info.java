@@ -2,10 +2,10 @@
  * gRPC-Java on the mesh. Entry point: {@link io.meshwork.grpc.MeshGrpc}.
  *
  * <pre>{@code
- * ManagedChannel channel = MeshGrpc.channel(mesh, "greeter");          // mesh:///greeter
+ * ManagedChannel channel = MeshGrpc.channel(mesh, "greeter", tls);     // mesh:///greeter, mTLS as the registry says
  * GreeterGrpc.newBlockingStub(channel).sayHello(request);              // stubs unchanged
  *
- * MeshServer server = MeshGrpc.server(mesh, 8081).addService(new GreeterImpl()).start();
+ * MeshServer server = MeshGrpc.server(mesh, 8081).tls(tls).addService(new GreeterImpl()).start();
  * }</pre>
  *
  * <h2>Design</h2>
@@ -69,6 +69,38 @@
  * propagators, one CLIENT span per try; the server interceptor extracts it (the inbound guard's
  * SERVER span, with gRPC attributes) and runs every handler callback inside that context.
  *
+ * <p><b>Mutual TLS</b> (with a {@code MeshTls} from mesh-tls on the channel and the server).
+ *
+ * <ul>
+ *   <li><i>Per connection, from the registry.</i> gRPC fixes one security for a whole channel or
+ *       server; the mesh needs it per connection, from the registry's mode ({@code strict},
+ *       {@code permissive}, {@code disabled}) at the moment the connection is made. {@link
+ *       io.meshwork.grpc.ClientNegotiator} and {@link io.meshwork.grpc.ServerNegotiator} choose
+ *       between gRPC's own TLS and plaintext negotiators, through grpc-netty's {@code Internal*}
+ *       accessors (as gRPC's xDS module does). Permissive servers tell the two apart by the
+ *       client's first byte (a TLS record is {@code 0x16}, the HTTP/2 preface starts with {@code
+ *       P}), so plaintext and mTLS share a port. A mode change reaches new connections; the
+ *       balancer replaces a channel's connections when the resolver reports a new mode, and
+ *       servers refuse plaintext calls while strict and recycle connections after their maximum
+ *       age.
+ *   <li><i>Rotation.</i> Netty contexts are built once over the mesh's rotating key manager and
+ *       SPIFFE trust manager, which read the identity's current certificate and bundle at each
+ *       handshake. Sessions are never resumed ({@link io.meshwork.grpc.NettyTls}): a resumed
+ *       session would keep the peer certificate of the handshake that created it. A server's
+ *       connections live at most a quarter of the certificate lifetime, so rotation reaches
+ *       long-lived connections before the old certificate expires; gRPC's GOAWAY lets calls in
+ *       flight finish, and new calls wait for the new connection.
+ *   <li><i>Identity, not host names.</i> A channel accepts only the server identity the registry
+ *       expects for its destination ({@code spiffe://<trust domain>/service/<name>}), checked in
+ *       the handshake, so nothing is sent to an impostor; TLS is negotiated without SNI and host
+ *       name. A server accepts any client certificate of the trust domain that chains to the
+ *       bundle and leaves the decision to the access policy, which can give a reason.
+ *   <li><i>The caller.</i> The server interceptor takes the caller's identity from the
+ *       connection's TLS session and nowhere else, puts it into the handler's context and the
+ *       request meter's {@code caller} tag, and enforces {@code server.allow} with
+ *       PERMISSION_DENIED before the handler runs.
+ * </ul>
+ *
  * <p><b>Warm-up.</b> The engine measures an attempt's latency from its pick. A pick that waits
  * for a new connection would give peak-EWMA a first sample that includes the connection set-up
  * and keep the endpoint out for tens of seconds; so while a new subchannel makes its first
@@ -80,7 +112,10 @@
  * detection ejects it; the latency sample of a pick that waited for a reconnect includes the
  * wait; client- and bidi-streaming calls are retried only before any message went out;
  * transparent retries of streams a server refused unprocessed (GOAWAY) happen only for
- * idempotent methods. Plaintext only until mesh-tls.
+ * idempotent methods. TLS: the access policy is per service, not per method; a connection opened
+ * under another mode lives on until the balancer replaces it (clients) or its maximum age
+ * (servers), and its calls are refused meanwhile if it is plaintext and the mode became strict;
+ * the server does not log refused handshakes (gRPC logs them at FINE).
  *
  * <p>Threading and cost: picker and interceptor hold no lock on the hot path except one
  * uncontended per-call monitor that serializes the application's calls with retries; a unary
