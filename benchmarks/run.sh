@@ -6,6 +6,8 @@
 #   benchmarks/run.sh http --short
 #   benchmarks/run.sh grpc            # bare grpc-java (round robin) vs mesh channel on loopback, 1 and 2 threads (each), -prof gc
 #   benchmarks/run.sh grpc --short
+#   benchmarks/run.sh grpc-tls        # bare grpc-java mTLS vs mesh channel and servers in strict mTLS, same certificates, 1 and 2 threads, -prof gc
+#   benchmarks/run.sh grpc-tls --short
 #   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
 # Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
 set -euo pipefail
@@ -41,6 +43,14 @@ case "$what" in
         -rf json -rff "benchmarks/results/grpc-pair-t$t.json" "$@"
     done
     ;;
+  grpc-tls)
+    for t in 1 2; do
+      java -jar "$JAR" 'GrpcTlsBenchmark\.(bare|mesh)$' -t "$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/grpc-tls-t$t.json" "$@"
+      java -jar "$JAR" 'GrpcTlsBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/grpc-tls-pair-t$t.json" "$@"
+    done
+    ;;
   --) java -jar "$JAR" "$@" ;;
-  *) echo "unknown benchmark set: $what (expected: engine, http, or -- followed by JMH arguments)" >&2; exit 2 ;;
+  *) echo "unknown benchmark set: $what (expected: engine, http, grpc, grpc-tls, or -- followed by JMH arguments)" >&2; exit 2 ;;
 esac
