@@ -59,9 +59,16 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
     return true;
   }
 
+  /**
+   * Below DNS's 5: {@code mesh:///} targets find this provider by their scheme whatever its
+   * priority, while targets without a scheme ({@code forAddress(host, port)}, {@code
+   * "host:port"}) keep DNS as the default. At an equal priority the first provider on the class
+   * path became the default scheme, and a plain {@code "127.0.0.1:8080"} target failed as a
+   * malformed service name.
+   */
   @Override
   protected int priority() {
-    return 5;
+    return 4;
   }
 
   @Override
