@@ -20,6 +20,14 @@ final class EndpointUrls {
 
   /** {@code url} sent to {@code address}: same scheme, user info, path, query and fragment. */
   HttpUrl resolve(HttpUrl url, Address address) {
+    return resolve(url, address, url.scheme());
+  }
+
+  /**
+   * {@code url} sent to {@code address} with {@code scheme} ({@code https} when the mesh speaks
+   * TLS to it): same user info, path, query and fragment.
+   */
+  HttpUrl resolve(HttpUrl url, Address address, String scheme) {
     HttpUrl base = bases.get(address);
     if (base == null) {
       if (bases.size() >= MAX_ENDPOINTS) bases.clear();
@@ -27,7 +35,7 @@ final class EndpointUrls {
       bases.putIfAbsent(address, base);
     }
     HttpUrl.Builder b = base.newBuilder()
-        .scheme(url.scheme())
+        .scheme(scheme)
         .port(address.port()) // again: newBuilder() drops a port that is the base scheme's default
         .encodedPath(url.encodedPath())
         .encodedQuery(url.encodedQuery())

@@ -1,6 +1,7 @@
 package io.meshwork.http;
 
 import io.meshwork.core.Mesh;
+import io.meshwork.tls.MeshTls;
 import io.opentelemetry.context.Context;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +22,17 @@ import okhttp3.OkHttpClient;
  * deadline-bound by the mesh; any other URL is sent by OkHttp as usual. A mesh rule that stops a
  * call surfaces as {@link MeshIOException}.
  *
+ * <p>Mutual TLS: a client given a {@link MeshTls} ({@link #client(Mesh, MeshTls)}) speaks mutual
+ * TLS 1.3 to mesh services whenever the registry's mode ({@code mesh.tls}) is strict or
+ * permissive, and plaintext when it is disabled; the application keeps writing {@code
+ * http://greeter/...}, the mesh sends {@code https://<endpoint>/...}. It accepts only a server
+ * whose certificate chains to the trust bundle and names the identity the registry expects for
+ * the destination, {@code spiffe://<trust domain>/service/<name>}, in place of host-name
+ * verification, and presents the workload's current certificate. A client without a {@code
+ * MeshTls} speaks plaintext, and its mesh calls fail with {@link IdentityRequiredException}
+ * (inside a {@link MeshIOException}) while the mode is strict. Requests to other hosts keep the
+ * client's own TLS settings either way.
+ *
  * <p>What it sets on the client: the {@link MeshInterceptor} (first among application
  * interceptors, so the mesh sees the request as the application built it), and a dispatcher
  * whose executor carries the caller's OpenTelemetry context into {@code enqueue()}d calls, so
@@ -32,23 +44,52 @@ import okhttp3.OkHttpClient;
 public final class MeshHttp {
   private MeshHttp() {}
 
-  /** A new client for {@code mesh} with OkHttp's defaults otherwise. */
+  /**
+   * A new plaintext client for {@code mesh} with OkHttp's defaults otherwise: for meshes whose
+   * TLS mode is not strict (in strict mode its mesh calls fail with {@link
+   * IdentityRequiredException}).
+   */
   public static OkHttpClient client(Mesh mesh) {
     return configure(mesh, new OkHttpClient.Builder()).build();
   }
 
   /**
-   * Makes {@code builder} call through {@code mesh}; returns it. Keeps the builder's own
-   * dispatcher settings and executor, wrapping the executor for context propagation. Calling it
-   * again on the same builder changes nothing.
+   * A new client for {@code mesh} whose mesh calls speak mutual TLS as {@code tls}'s workload
+   * whenever the registry's mode is strict or permissive, plaintext when it is disabled.
+   */
+  public static OkHttpClient client(Mesh mesh, MeshTls tls) {
+    return configure(mesh, tls, new OkHttpClient.Builder()).build();
+  }
+
+  /**
+   * Makes {@code builder} call through {@code mesh}, in plaintext; returns it. Keeps the
+   * builder's own dispatcher settings and executor, wrapping the executor for context
+   * propagation. Calling it again on the same builder changes nothing.
    */
   public static OkHttpClient.Builder configure(Mesh mesh, OkHttpClient.Builder builder) {
     Objects.requireNonNull(mesh, "mesh");
+    return install(mesh, null, builder);
+  }
+
+  /**
+   * Makes {@code builder} call through {@code mesh}, speaking mutual TLS as {@code tls}'s
+   * workload to mesh services as the registry's mode says; returns it. The builder's own TLS
+   * settings (socket factory, trust manager, host-name verifier) stay in force for other hosts:
+   * the mesh sets its own per mesh call. Calling it again on a builder already configured for
+   * the mesh changes nothing.
+   */
+  public static OkHttpClient.Builder configure(Mesh mesh, MeshTls tls, OkHttpClient.Builder builder) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(tls, "tls");
+    return install(mesh, tls, builder);
+  }
+
+  private static OkHttpClient.Builder install(Mesh mesh, MeshTls tls, OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
     if (builder.interceptors().stream().anyMatch(i -> i instanceof MeshInterceptor)) {
       return builder;
     }
-    builder.interceptors().add(0, new MeshInterceptor(mesh));
+    builder.interceptors().add(0, new MeshInterceptor(mesh, tls));
 
     Dispatcher current = builder.build().dispatcher();
     ExecutorService executor = current.executorService();

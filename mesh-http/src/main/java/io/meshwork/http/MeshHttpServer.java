@@ -3,20 +3,27 @@ package io.meshwork.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
 import io.meshwork.core.Mesh;
+import io.meshwork.core.MeshContext;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
 import io.meshwork.core.inbound.InboundRequest;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.registry.Registration;
+import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.SpiffeId;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +54,24 @@ import org.slf4j.LoggerFactory;
  *   ...
  * }                                  // withdraws the endpoint, then stops
  * }</pre>
+ *
+ * <p><b>Mutual TLS.</b> With a {@link MeshTls} ({@link Builder#tls}), each connection is secured
+ * as the registry's mode for this service says when it is accepted (see {@code ServerTls}):
+ * strict → mutual TLS 1.3 only; permissive → plaintext and mutual TLS on the same port (the
+ * client's first byte tells them apart; the client's certificate is optional); disabled →
+ * plaintext. The certificate presented is the identity's current one at each handshake, so
+ * rotation needs no restart; a request on a connection older than the {@linkplain
+ * Builder#maxConnectionAge maximum age} (by default a quarter of the certificate lifetime) is
+ * answered with {@code Connection: close}, so rotation, a new trust bundle and a mode change
+ * reach long-lived connections too. Without a {@code MeshTls} the server is plaintext.
+ *
+ * <p>Before any handler runs, whatever the mode: the caller's identity is the SPIFFE ID of the
+ * certificate it presented in the connection's TLS session, and nothing else (a header claiming
+ * an identity is never read); it goes into the handler's context ({@link
+ * MeshContext#callerIdentity}) and tags {@code mesh.server.requests}. While the mode is strict a
+ * request that came over plaintext is refused with 503 (and the connection closed); the
+ * service's access policy ({@code server.allow}) refuses a caller it does not allow with 403,
+ * the reason in the body.
  *
  * <p>TCP_NODELAY: unless the application set {@code sun.net.httpserver.nodelay} itself, loading
  * this class sets it to {@code true} for the JDK's server, which otherwise adds a delayed-ACK wait
@@ -69,8 +95,12 @@ public final class MeshHttpServer implements AutoCloseable {
     }
   }
 
+  /** The shortest maximum connection age, as mesh-grpc's servers. */
+  static final Duration MIN_CONNECTION_AGE = Duration.ofSeconds(1);
+
   private final Mesh mesh;
   private final HttpServer server;
+  private final InboundSecurity security;
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final String advertisedHost;
@@ -80,18 +110,45 @@ public final class MeshHttpServer implements AutoCloseable {
   private MeshHttpServer(Builder b) throws IOException {
     this.mesh = b.mesh;
     InboundGuard guard = InboundGuard.create(mesh, b.percentileHistograms);
-    this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), b.backlog);
+    this.security = new InboundSecurity(mesh,
+        "over plaintext (a server without a MeshTls, or a connection opened before the mode changed)");
+    InetSocketAddress address = new InetSocketAddress(b.host, b.port);
+    try {
+      if (b.tls != null) {
+        HttpsServer https = HttpsServer.create(address, b.backlog);
+        https.setHttpsConfigurator(new HttpsConfigurator(ServerTls.context(b.tls, security.ownService())));
+        this.server = https;
+      } else {
+        this.server = HttpServer.create(address, b.backlog);
+      }
+    } catch (IOException | RuntimeException e) {
+      security.close();
+      throw e;
+    }
+    Duration age = b.maxConnectionAge != null ? b.maxConnectionAge : b.tls != null ? defaultMaxConnectionAge(b.tls) : null;
+    long maxAgeMillis = age == null ? Long.MAX_VALUE : age.toMillis();
     this.ownsExecutor = b.executor == null;
     this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(threads(mesh.serviceName()));
     server.setExecutor(executor);
     for (Map.Entry<String, HttpHandler> e : b.handlers.entrySet()) {
-      server.createContext(e.getKey(), new Guarded(guard, e.getValue()));
+      server.createContext(e.getKey(), new Guarded(guard, security, maxAgeMillis, e.getValue()));
     }
     this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : b.host;
   }
 
   public static Builder builder(Mesh mesh) {
     return new Builder(Objects.requireNonNull(mesh, "mesh"));
+  }
+
+  /**
+   * A quarter of the current certificate's lifetime (6 h for the development CA's 24 h), at
+   * least {@link #MIN_CONNECTION_AGE}: below the third of a lifetime that separates a renewal
+   * (at two thirds) from the old certificate's expiry, so no connection outlives the
+   * certificate it was opened with by much. As mesh-grpc's servers.
+   */
+  static Duration defaultMaxConnectionAge(MeshTls tls) {
+    Duration quarter = tls.identity().current().lifetime().dividedBy(4);
+    return quarter.compareTo(MIN_CONNECTION_AGE) < 0 ? MIN_CONNECTION_AGE : quarter;
   }
 
   /** Starts accepting requests; returns this. */
@@ -136,6 +193,7 @@ public final class MeshHttpServer implements AutoCloseable {
       }
     }
     server.stop(0);
+    security.close();
     if (ownsExecutor) executor.shutdownNow();
   }
 
@@ -148,19 +206,43 @@ public final class MeshHttpServer implements AutoCloseable {
     };
   }
 
-  /** Runs a handler behind the inbound guard, inside the request's context. */
+  /**
+   * Runs a handler behind the inbound guard, inside the request's context, once the TLS mode and
+   * the access policy allow the request.
+   */
   private static final class Guarded implements HttpHandler {
     private final InboundGuard guard;
+    private final InboundSecurity security;
+    private final long maxAgeMillis;
     private final HttpHandler handler;
 
-    Guarded(InboundGuard guard, HttpHandler handler) {
+    Guarded(InboundGuard guard, InboundSecurity security, long maxAgeMillis, HttpHandler handler) {
       this.guard = guard;
+      this.security = security;
+      this.maxAgeMillis = maxAgeMillis;
       this.handler = handler;
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
-      try (InboundCall in = guard.begin(new ExchangeRequest(exchange))) {
+      // The caller's identity comes from the TLS session alone, never from a header.
+      SSLSession session = exchange instanceof HttpsExchange https ? https.getSSLSession() : null;
+      boolean tls = ServerTls.isTls(session);
+      String caller = tls ? MeshTls.peerIdentity(session).map(SpiffeId::toString).orElse(null) : null;
+      Context parent = Context.current();
+      if (caller != null) parent = MeshContext.withCallerIdentity(parent, caller);
+      try (InboundCall in = guard.begin(new ExchangeRequest(exchange, tls), parent)) {
+        if (tls && System.currentTimeMillis() - session.getCreationTime() >= maxAgeMillis) {
+          // Old enough: the client reconnects for its next request, with a new handshake.
+          exchange.getResponseHeaders().set("Connection", "close");
+        }
+        InboundSecurity.Refusal refusal = security.check(tls, caller);
+        if (refusal != null) {
+          if (!tls) exchange.getResponseHeaders().set("Connection", "close"); // plaintext in strict mode
+          in.status(refusal.status());
+          respond(exchange, refusal.status(), refusal.reason());
+          return;
+        }
         if (in.refused()) {
           in.status(in.refusalStatus());
           respond(exchange, in.refusalStatus(), in.refusal());
@@ -197,9 +279,11 @@ public final class MeshHttpServer implements AutoCloseable {
   /** The guard's view of a JDK exchange; its header map is case-insensitive and keeps every line. */
   private static final class ExchangeRequest implements InboundRequest {
     private final HttpExchange exchange;
+    private final boolean tls;
 
-    ExchangeRequest(HttpExchange exchange) {
+    ExchangeRequest(HttpExchange exchange, boolean tls) {
       this.exchange = exchange;
+      this.tls = tls;
     }
 
     @Override
@@ -225,7 +309,7 @@ public final class MeshHttpServer implements AutoCloseable {
 
     @Override
     public String scheme() {
-      return exchange instanceof HttpsExchange ? "https" : "http";
+      return tls ? "https" : "http";
     }
 
     @Override
@@ -258,6 +342,8 @@ public final class MeshHttpServer implements AutoCloseable {
     private int backlog;
     private ExecutorService executor;
     private boolean percentileHistograms;
+    private MeshTls tls;
+    private Duration maxConnectionAge;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
 
     private Builder(Mesh mesh) {
@@ -283,6 +369,33 @@ public final class MeshHttpServer implements AutoCloseable {
       if (handlers.putIfAbsent(Objects.requireNonNull(path, "path"), Objects.requireNonNull(handler, "handler")) != null) {
         throw new IllegalArgumentException("path: '" + path + "' (expected: each path once)");
       }
+      return this;
+    }
+
+    /**
+     * Mutual TLS with this workload identity, as the registry's mode says (see {@link
+     * MeshHttpServer}). Without it the server is plaintext. Callers' identities then come from
+     * their certificates, for the access policy and the handlers ({@link
+     * MeshContext#callerIdentity}).
+     */
+    public Builder tls(MeshTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
+     * How long a TLS connection may serve requests: a request on an older connection is answered
+     * with {@code Connection: close}, so the client makes a new one (and a new handshake) for its
+     * next request. Default with {@link #tls}: a quarter of the certificate lifetime, read when
+     * the server is built; without: unlimited. Keep it under a third of the certificate lifetime,
+     * so that rotation reaches every connection before the old certificate expires.
+     */
+    public Builder maxConnectionAge(Duration age) {
+      Objects.requireNonNull(age, "maxConnectionAge");
+      if (age.compareTo(MIN_CONNECTION_AGE) < 0) {
+        throw new IllegalArgumentException("maxConnectionAge: " + age + " (expected: at least " + MIN_CONNECTION_AGE + ")");
+      }
+      this.maxConnectionAge = age;
       return this;
     }
 

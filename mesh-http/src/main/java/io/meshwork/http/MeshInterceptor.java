@@ -10,8 +10,10 @@ import io.meshwork.core.MeshException;
 import io.meshwork.core.Outcome;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.Address;
+import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.wire.AttemptHeader;
 import io.meshwork.core.wire.TimeoutHeader;
+import io.meshwork.tls.MeshTls;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
@@ -60,9 +62,18 @@ import org.slf4j.LoggerFactory;
  * (OkHttp checks a pooled connection's health more thoroughly before non-GET requests, so this
  * is rare). Pass-through requests keep the client's own setting.
  *
+ * <p>Mutual TLS (a client with a {@link MeshTls}): each attempt reads the registry's mode for
+ * the destination; unless it is {@code disabled}, the attempt goes to {@code https://<endpoint>}
+ * with the destination's own TLS settings on the chain ({@link ClientTls}: this workload's
+ * certificate, and only the server identity the registry expects accepted, in place of host
+ * names). A client without one refuses every call while the mode is {@code strict}, before the
+ * engine sees it ({@link IdentityRequiredException}). Pass-through requests keep the client's own
+ * TLS settings.
+ *
  * <p>Known limits: redirects are followed by OkHttp inside one attempt, and only to the URL the
- * server names (a redirect to another mesh host is not resolved by the mesh); the deadline
- * bounds each read of the response body, not the body as a whole.
+ * server names (a redirect to another mesh host is not resolved by the mesh; over mesh TLS, a
+ * redirect to another HTTPS host must prove the destination's identity, so it fails); the
+ * deadline bounds each read of the response body, not the body as a whole.
  *
  * <p>Thread-safe; cost per mesh call: a destination lookup (a cache hit), one request rebuild per
  * attempt, the engine's decision.
@@ -78,9 +89,12 @@ public final class MeshInterceptor implements Interceptor {
   private final boolean propagates;
   private final ClientSpans spans;
   private final EndpointUrls endpointUrls = new EndpointUrls();
+  /** Mutual TLS for mesh calls; {@code null} for a client without a workload identity. */
+  private final ClientTls tls;
 
-  MeshInterceptor(Mesh mesh) {
+  MeshInterceptor(Mesh mesh, MeshTls tls) {
     this.mesh = mesh;
+    this.tls = tls == null ? null : new ClientTls(mesh, tls);
     this.ticker = mesh.ticker();
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
     this.propagates = !propagator.fields().isEmpty();
@@ -92,6 +106,11 @@ public final class MeshInterceptor implements Interceptor {
     return mesh;
   }
 
+  /** The workload identity mesh calls speak mutual TLS with, or {@code null} (plaintext only). */
+  public MeshTls tls() {
+    return tls == null ? null : tls.tls();
+  }
+
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
@@ -100,6 +119,12 @@ public final class MeshInterceptor implements Interceptor {
       return passThrough(chain, request);
     }
     long start = ticker.nanoTime();
+    if (tls == null && destination.snapshot().mesh().tls() == TlsMode.STRICT) {
+      // Refused before the engine sees the call: nothing can be sent, so nothing is measured.
+      MeshException e = new IdentityRequiredException(destination.service());
+      logAccess(destination.service(), "-", "-", e, 0, start, Span.current());
+      throw new MeshIOException(e);
+    }
     OkHttpMeshRequest meshRequest = new OkHttpMeshRequest(request);
     Call call;
     try {
@@ -110,7 +135,7 @@ public final class MeshInterceptor implements Interceptor {
     }
     try (call) {
       // OkHttp's recovery stays on for idempotent requests only, see the class comment.
-      return send(chain.withRetryOnConnectionFailure(meshRequest.idempotent()), request, call, start);
+      return send(chain.withRetryOnConnectionFailure(meshRequest.idempotent()), request, destination, call, start);
     }
   }
 
@@ -134,7 +159,8 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  private Response send(Chain chain, Request request, Call call, long start) throws IOException {
+  private Response send(Chain chain, Request request, Destination destination, Call call, long start)
+      throws IOException {
     okhttp3.Call okCall = chain.call();
     Context parent = Context.current();
     String service = call.service();
@@ -151,7 +177,9 @@ public final class MeshInterceptor implements Interceptor {
         throw new MeshIOException(e);
       }
       Address address = attempt.endpoint().address();
-      HttpUrl url = endpointUrls.resolve(request.url(), address);
+      // Each attempt reads the mode, so a change in the registry reaches the next one.
+      boolean secure = tls != null && destination.snapshot().mesh().tls() != TlsMode.DISABLED;
+      HttpUrl url = secure ? endpointUrls.resolve(request.url(), address, "https") : endpointUrls.resolve(request.url(), address);
       span = spans.start(parent, request.method(), url, service, attempt.number() - 1);
       Request sent = rewrite(request, url, attempt, with(parent, span));
       int timeoutMillis = timeoutMillis(attempt.timeoutNanos());
@@ -160,7 +188,7 @@ public final class MeshInterceptor implements Interceptor {
       IOException failure = null;
       Outcome outcome;
       try {
-        response = chain
+        response = (secure ? tls.secure(chain, service) : chain)
             .withConnectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .withReadTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .withWriteTimeout(timeoutMillis, TimeUnit.MILLISECONDS)

@@ -1,9 +1,13 @@
 package io.meshwork.http;
 
 import io.meshwork.core.Mesh;
+import io.meshwork.core.MeshContext;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
 import io.meshwork.core.inbound.InboundRequest;
+import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.SpiffeId;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -16,6 +20,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -27,17 +32,52 @@ import java.util.Objects;
  * has already passed is answered 504 with the reason before the chain runs. Register it first in
  * the chain.
  *
- * <p>Limits: for asynchronous requests the status recorded is the one set when the chain returns.
+ * <p><b>Mutual TLS</b> is the container's: give its TLS connector mesh-tls's key and trust
+ * managers ({@code tls.serverContext()} for strict mode, {@code tls.serverContext(ClientAuth.OPTIONAL,
+ * ...)} for permissive; e.g. Jetty's {@code SslContextFactory.Server.setSslContext}), so that the
+ * client certificates it accepts are verified against the mesh's trust bundle. The filter then
+ * does what {@link MeshHttpServer} does, before the chain runs:
+ *
+ * <ul>
+ *   <li>the caller's identity is the SPIFFE ID of the client certificate the container verified
+ *       ({@code jakarta.servlet.request.X509Certificate}, its first element) and nothing else: a
+ *       header claiming an identity is never read. It goes into the chain's context ({@link
+ *       MeshContext#callerIdentity}) and tags {@code mesh.server.requests};
+ *   <li>while the registry's mode is strict, a request without a client certificate (plaintext,
+ *       or TLS without one) is refused with 503;
+ *   <li>the service's access policy ({@code server.allow}) refuses a caller it does not allow
+ *       with 403, the reason in the body.
+ * </ul>
+ *
+ * The filter trusts the container's verification: behind a container that accepts certificates
+ * of other CAs, the identity is only what the certificate claims. It watches the service in the
+ * registry until {@link #destroy()}.
+ *
+ * <p>Limits: for asynchronous requests the status recorded is the one set when the chain
+ * returns. Tested with fakes of the servlet API, not in a container.
  */
 public final class MeshServletFilter implements Filter {
+  /** The request attribute where servlet containers put a verified client certificate chain. */
+  public static final String CERTIFICATE_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
+
   private final InboundGuard guard;
+  private final InboundSecurity security;
 
   public MeshServletFilter(Mesh mesh) {
-    this(InboundGuard.create(Objects.requireNonNull(mesh, "mesh")));
+    this(mesh, InboundGuard.create(Objects.requireNonNull(mesh, "mesh")));
   }
 
-  public MeshServletFilter(InboundGuard guard) {
+  /** With a guard of its own, e.g. {@code InboundGuard.create(mesh, true)} for percentile histograms. */
+  public MeshServletFilter(Mesh mesh, InboundGuard guard) {
+    Objects.requireNonNull(mesh, "mesh");
     this.guard = Objects.requireNonNull(guard, "guard");
+    this.security = new InboundSecurity(mesh, "without a client certificate (plaintext, or TLS without one)");
+  }
+
+  /** Stops watching the service in the registry. */
+  @Override
+  public void destroy() {
+    security.close();
   }
 
   @Override
@@ -49,14 +89,21 @@ public final class MeshServletFilter implements Filter {
     }
     HttpServletRequest req = (HttpServletRequest) request;
     HttpServletResponse res = (HttpServletResponse) response;
-    try (InboundCall in = guard.begin(new ServletRequestView(req))) {
+    // The caller's identity comes from the certificate the container verified, never from a header.
+    X509Certificate leaf = leaf(req);
+    String caller = MeshTls.identityOf(leaf).map(SpiffeId::toString).orElse(null);
+    Context parent = Context.current();
+    if (caller != null) parent = MeshContext.withCallerIdentity(parent, caller);
+    try (InboundCall in = guard.begin(new ServletRequestView(req), parent)) {
+      InboundSecurity.Refusal refusal = security.check(leaf != null, caller);
+      if (refusal != null) {
+        in.status(refusal.status());
+        refuse(res, refusal.status(), refusal.reason());
+        return;
+      }
       if (in.refused()) {
         in.status(in.refusalStatus());
-        res.setStatus(in.refusalStatus());
-        res.setContentType("text/plain; charset=utf-8");
-        byte[] body = (in.refusal() + "\n").getBytes(StandardCharsets.UTF_8);
-        res.setContentLength(body.length);
-        res.getOutputStream().write(body);
+        refuse(res, in.refusalStatus(), in.refusal());
         return;
       }
       try (Scope ignored = in.context().makeCurrent()) {
@@ -68,6 +115,20 @@ public final class MeshServletFilter implements Filter {
         throw e;
       }
     }
+  }
+
+  private static void refuse(HttpServletResponse res, int status, String reason) throws IOException {
+    res.setStatus(status);
+    res.setContentType("text/plain; charset=utf-8");
+    byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+    res.setContentLength(body.length);
+    res.getOutputStream().write(body);
+  }
+
+  private static X509Certificate leaf(HttpServletRequest req) {
+    Object chain = req.getAttribute(CERTIFICATE_ATTRIBUTE);
+    if (chain instanceof X509Certificate[] certs && certs.length > 0) return certs[0];
+    return null;
   }
 
   private static final class ServletRequestView implements InboundRequest {

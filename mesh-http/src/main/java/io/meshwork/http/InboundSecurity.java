@@ -1,0 +1,102 @@
+package io.meshwork.http;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.core.model.ServerPolicy;
+import io.meshwork.core.model.TlsMode;
+import io.meshwork.core.registry.ServiceSnapshot;
+import io.meshwork.tls.AccessDecision;
+import io.meshwork.tls.AccessPolicy;
+
+/**
+ * What a mesh HTTP server decides about a request before its handler runs, from how the request
+ * came and what the registry says of the server's own service (mesh-grpc's server interceptor
+ * decides the same, with gRPC statuses):
+ *
+ * <ol>
+ *   <li>while the mode is {@code strict}, a request that came without mutual TLS (a connection
+ *       opened before the mode changed, or a server without a {@code MeshTls}) is refused with
+ *       503 and the reason;
+ *   <li>the service's access policy ({@code server.allow}, {@link AccessPolicy}) decides whether
+ *       the caller, as its certificate names it, may call: a denied request is refused with 403,
+ *       the reason (naming the caller and the rule) in the body. A caller without a certificate
+ *       is denied unless {@code *} is allowed. This holds whatever the mode.
+ * </ol>
+ *
+ * <p>The caller's identity is given by the transport from the TLS session (or a servlet
+ * container's verified certificate) and never read from a header.
+ *
+ * <p>Thread-safe. Per request: a volatile read of the snapshot and one hash lookup; the {@link
+ * AccessPolicy} is rebuilt only when the registry's policy or trust domain changes. Closing stops
+ * watching the registry.
+ */
+final class InboundSecurity implements AutoCloseable {
+  private final String service;
+  private final OwnService self;
+  private final String withoutTls;
+  private volatile Policy policy;
+
+  /** Why a request was refused: the status to answer with, and the body. */
+  record Refusal(int status, String reason) {}
+
+  /** The access policy in force and what it was built from. */
+  private record Policy(ServerPolicy source, String trustDomain, AccessPolicy access, AccessDecision fixed) {}
+
+  /**
+   * Starts watching {@code mesh}'s own service. {@code withoutTls} says, for the strict-mode
+   * refusal, how a request without mutual TLS can have come to this kind of server.
+   */
+  InboundSecurity(Mesh mesh, String withoutTls) {
+    this.service = mesh.serviceName();
+    this.self = OwnService.open(mesh);
+    this.withoutTls = withoutTls;
+  }
+
+  /** The registry's view of the service this server serves. */
+  OwnService ownService() {
+    return self;
+  }
+
+  /**
+   * Whether a request may reach its handler: {@code null} when it may, else why not.
+   *
+   * @param mutualTls whether it came over TLS with a verified client certificate or, in
+   *     permissive mode, over TLS at all
+   * @param caller the caller's verified SPIFFE ID, or {@code null}
+   */
+  Refusal check(boolean mutualTls, String caller) {
+    ServiceSnapshot snapshot = self.snapshot();
+    if (!mutualTls && snapshot.mesh().tls() == TlsMode.STRICT) {
+      return new Refusal(503, service + ": mesh TLS mode is strict but this request came " + withoutTls);
+    }
+    AccessDecision decision = decide(snapshot, caller);
+    return decision.allowed() ? null : new Refusal(403, service + ": " + decision.reason());
+  }
+
+  private AccessDecision decide(ServiceSnapshot snapshot, String caller) {
+    ServerPolicy source = snapshot.config().server();
+    String trustDomain = snapshot.mesh().trustDomain();
+    Policy p = policy;
+    if (p == null || p.source() != source || !p.trustDomain().equals(trustDomain)) {
+      p = build(source, trustDomain);
+      policy = p;
+    }
+    return p.access() != null ? p.access().check(caller) : p.fixed();
+  }
+
+  private static Policy build(ServerPolicy source, String trustDomain) {
+    try {
+      return new Policy(source, trustDomain, AccessPolicy.of(source, trustDomain), null);
+    } catch (IllegalArgumentException e) {
+      // The registry's trust domain is not a SPIFFE trust domain, so no caller can be named in it.
+      AccessDecision fixed = source.allowsAnyone()
+          ? new AccessDecision(true, "any caller is allowed (allow: *)")
+          : new AccessDecision(false, "the registry's trust domain cannot name callers (" + e.getMessage() + ")");
+      return new Policy(source, trustDomain, null, fixed);
+    }
+  }
+
+  @Override
+  public void close() {
+    self.close();
+  }
+}
