@@ -12,6 +12,10 @@ import io.meshwork.core.registry.FileRegistry;
 import io.meshwork.http.MeshHttp;
 import io.meshwork.http.MeshHttpServer;
 import io.meshwork.http.MeshIOException;
+import io.meshwork.tls.DevCertificateAuthority;
+import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.RotatingIdentity;
+import io.meshwork.tls.SpiffeId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,6 +24,7 @@ import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -114,6 +120,10 @@ public final class QuickStart {
   private final Map<String, EndpointStats> stats = new ConcurrentHashMap<>();
   private final AtomicBoolean recording = new AtomicBoolean();
   private final AtomicLong retriesSeen = new AtomicLong();
+  // Per replica (from the response body): the server identity the client verified in the TLS
+  // handshake (the response's peer certificate), and the caller identity the server verified.
+  private final Map<String, Set<String>> serverIds = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> callerIds = new ConcurrentHashMap<>();
   private final AtomicLong budgetRefusals = new AtomicLong();
   private final AtomicLong ejectionEvents = new AtomicLong();
 
@@ -164,6 +174,14 @@ public final class QuickStart {
 
       FileRegistry registry = FileRegistry.builder(registryFile).pollInterval(Duration.ofMillis(100)).build();
       closeLast.add(registry);
+      String trustDomain = registry.document().mesh().trustDomain();
+      // The development CA, in a folder beside the runtime registry: created now, gone at the end.
+      DevCertificateAuthority ca = DevCertificateAuthority.open(DevCertificateAuthority.folderBeside(registryFile));
+      MeshTls frontendTls = workload(ca, trustDomain, "frontend", closeLast);
+      MeshTls greeterTls = workload(ca, trustDomain, "greeter", closeLast);
+      MeshTls backendTls = workload(ca, trustDomain, "backend", closeLast);
+      MeshTls intruderTls = workload(ca, trustDomain, "intruder", closeLast);
+
       MeterRegistry frontendMeters = new SimpleMeterRegistry();
       Mesh frontend = Mesh.builder().serviceName("frontend").zone("a").registry(registry)
           .meterRegistry(frontendMeters).addListener(listener).build();
@@ -171,27 +189,33 @@ public final class QuickStart {
           .meterRegistry(new SimpleMeterRegistry()).build();
       Mesh backend = Mesh.builder().serviceName("backend").zone("a").registry(registry)
           .meterRegistry(new SimpleMeterRegistry()).build();
+      Mesh intruder = Mesh.builder().serviceName("intruder").zone("a").registry(registry)
+          .meterRegistry(new SimpleMeterRegistry()).build();
       closeLast.add(frontend);
       closeLast.add(greeter);
       closeLast.add(backend);
+      closeLast.add(intruder);
 
-      OkHttpClient greeterClient = MeshHttp.client(greeter); // greeter's own calls, to backend
+      OkHttpClient greeterClient = MeshHttp.client(greeter, greeterTls); // greeter's own calls, to backend
       closeLast.add(() -> shutdown(greeterClient));
 
       String[] replicas = {"healthy", "slow", "flaky"};
       String[] versions = {"v2", "v1", "v1"};
       for (int i = 0; i < 3; i++) {
-        closeLast.add(greeterServer(greeter, greeterClient, ports[i], replicas[i], versions[i]));
+        closeLast.add(greeterServer(greeter, greeterTls, greeterClient, ports[i], replicas[i], versions[i]));
       }
-      closeLast.add(MeshHttpServer.builder(backend).bind("127.0.0.1", ports[3])
+      closeLast.add(MeshHttpServer.builder(backend).tls(backendTls).bind("127.0.0.1", ports[3])
           .handler("/work", this::backendWork).build().start());
 
-      OkHttpClient client = MeshHttp.client(frontend);
+      OkHttpClient client = MeshHttp.client(frontend, frontendTls);
       closeLast.add(() -> shutdown(client));
+      OkHttpClient intruderClient = MeshHttp.client(intruder, intruderTls);
+      closeLast.add(() -> shutdown(intruderClient));
 
       String tlsMode = registry.document().mesh().tls().documentName();
       out.printf("Meshwork quick start: registry %s (from %s), trust domain %s, tls %s%n",
           registryFile, template, registry.document().mesh().trustDomain(), tlsMode);
+      out.printf("development CA: %s; workload certificates for frontend, greeter, backend, intruder%n", ca.folder());
       out.printf("greeter replicas on 127.0.0.1: %d healthy (~5 ms), %d slow (~80 ms), %d flaky (503 on ~30 %%); backend %d%n%n",
           ports[0], ports[1], ports[2], ports[3]);
 
@@ -208,7 +232,7 @@ public final class QuickStart {
       out.println();
       canarySplit(client);
       headerRoute(client);
-      accessPolicy(registry, tlsMode);
+      accessPolicy(registry, tlsMode, intruderClient);
       deadline(client, frontend);
     } finally {
       for (int i = closeLast.size() - 1; i >= 0; i--) {
@@ -224,9 +248,16 @@ public final class QuickStart {
         (System.nanoTime() - started) / 1e9, dir);
   }
 
-  private MeshHttpServer greeterServer(Mesh mesh, OkHttpClient client, int port, String replica, String version)
-      throws IOException {
-    return MeshHttpServer.builder(mesh).bind("127.0.0.1", port)
+  private static MeshTls workload(DevCertificateAuthority ca, String trustDomain, String service,
+      List<AutoCloseable> closeLast) {
+    RotatingIdentity id = ca.identity(SpiffeId.forService(trustDomain, service));
+    closeLast.add(id::close);
+    return MeshTls.create(id);
+  }
+
+  private MeshHttpServer greeterServer(Mesh mesh, MeshTls tls, OkHttpClient client, int port, String replica,
+      String version) throws IOException {
+    return MeshHttpServer.builder(mesh).tls(tls).bind("127.0.0.1", port)
         .handler("/hello", exchange -> {
           try {
             if (replica.equals("slow")) {
@@ -299,8 +330,9 @@ public final class QuickStart {
         long next = System.nanoTime();
         while (next < end) {
           try (Response r = client.newCall(new Request.Builder().url("http://greeter/hello").build()).execute()) {
-            r.body().string();
+            String body = r.body().string();
             (r.isSuccessful() ? ok : failed).incrementAndGet();
+            if (r.isSuccessful()) recordIdentities(r, body);
           } catch (IOException e) {
             failed.incrementAndGet();
           }
@@ -331,13 +363,32 @@ public final class QuickStart {
     return done.get();
   }
 
+  private void recordIdentities(Response r, String body) {
+    String replica = field(body, "replica");
+    String server = "none (plaintext)";
+    if (r.handshake() != null && !r.handshake().peerCertificates().isEmpty()
+        && r.handshake().peerCertificates().get(0) instanceof X509Certificate leaf) {
+      server = MeshTls.identityOf(leaf).map(SpiffeId::toString).orElse("no SPIFFE ID");
+    }
+    serverIds.computeIfAbsent(replica, k -> ConcurrentHashMap.newKeySet()).add(server);
+    callerIds.computeIfAbsent(replica, k -> ConcurrentHashMap.newKeySet()).add(field(body, "caller"));
+  }
+
+  private static String field(String body, String name) {
+    int at = body.indexOf(name + "=");
+    if (at < 0) return "?";
+    int from = at + name.length() + 1;
+    int end = body.indexOf(' ', from);
+    return body.substring(from, end < 0 ? body.length() : end);
+  }
+
   private void table(Mesh frontend, MeterRegistry meters, long calls, int[] ports, String[] replicas,
       String[] versions, String tlsMode) {
     List<EndpointStatus> endpoints = frontend.destination("greeter").endpoints();
     long totalAttempts = stats.values().stream().mapToLong(s -> s.attempts.get()).sum();
     out.println("greeter endpoints as the frontend's mesh client saw them (attempts, retries included):");
     String header = String.format("  %-17s %-8s %-7s %7s %9s %8s %8s %8s %9s  %s", "endpoint", "replica",
-        "version", "share", "success", "p50 ms", "p99 ms", "ejected", "ejections", "identity");
+        "version", "share", "success", "p50 ms", "p99 ms", "ejected", "ejections", "server identity verified by the client");
     out.println(header);
     out.println("  " + "-".repeat(header.length() - 2 + 6));
     for (EndpointStatus e : endpoints) {
@@ -350,7 +401,7 @@ public final class QuickStart {
           totalAttempts == 0 ? 0.0 : 100.0 * a / totalAttempts,
           a == 0 ? 0.0 : 100.0 * s.successes.get() / a,
           s.percentileMillis(50), s.percentileMillis(99), e.ejected() ? "now" : "no", e.ejections(),
-          tlsMode.equals("disabled") ? "none (plaintext)" : "see note");
+          String.join(",", serverIds.getOrDefault(replica, Set.of("-"))));
     }
     double retries = sum(meters, "mesh.client.retries");
     double exhausted = sum(meters, "mesh.client.retry.budget.exhausted");
@@ -359,10 +410,8 @@ public final class QuickStart {
         retries, retriesSeen.get(), calls == 0 ? 0.0 : 100.0 * retries / calls, calls, exhausted);
     out.printf("ejections during the run: %d (outlier detection: 5 failures in a row, 5 s base, at most 50 %% ejected)%n",
         ejectionEvents.get());
-    if (tlsMode.equals("disabled")) {
-      out.println("identity: none verified; this registry runs with tls: disabled (mesh-http has no mTLS wiring at this commit),"
-          + " so the greeter replicas report caller=none");
-    }
+    out.printf("identities: the server identity is the SPIFFE ID in the certificate of each response's TLS handshake"
+        + " (the client accepts only greeter's); the replicas report the caller they verified: %s%n", callerIds);
   }
 
   private static double sum(MeterRegistry meters, String name) {
@@ -399,8 +448,7 @@ public final class QuickStart {
           try (Response r = client.newCall(rb.build()).execute()) {
             String body = r.body().string();
             if (!r.isSuccessful()) return "failed " + r.code();
-            int at = body.indexOf("version=");
-            return body.substring(at + "version=".length(), body.indexOf(' ', at));
+            return field(body, "version");
           } catch (IOException e) {
             return "failed";
           }
@@ -413,14 +461,15 @@ public final class QuickStart {
     return versions;
   }
 
-  private void accessPolicy(FileRegistry registry, String tlsMode) {
+  private void accessPolicy(FileRegistry registry, String tlsMode, OkHttpClient intruderClient) {
     List<String> allow = registry.document().services().get("greeter").server().allow();
-    if (tlsMode.equals("disabled")) {
-      out.printf("access policy: greeter allows %s; a call from 'intruder' is NOT refused here: denial needs the"
-          + " caller's verified identity (mTLS), and this run is plaintext (tls: disabled)%n", allow);
-    } else {
-      out.printf("access policy: greeter allows %s (denial demo not wired)%n", allow);
+    String result;
+    try (Response r = intruderClient.newCall(new Request.Builder().url("http://greeter/hello").build()).execute()) {
+      result = "HTTP " + r.code() + " \"" + r.body().string().trim() + "\"";
+    } catch (IOException e) {
+      result = e.toString();
     }
+    out.printf("access policy (greeter allows %s, tls %s): intruder -> http://greeter/hello: %s%n", allow, tlsMode, result);
   }
 
   private void deadline(OkHttpClient client, Mesh frontend) {
