@@ -74,6 +74,11 @@ public final class QuickStart {
   }
 
   public static void main(String[] args) throws Exception {
+    // The demo prints its own summary; the servers' access log (one line per request) would bury
+    // it. Run with -Dorg.slf4j.simpleLogger.log.meshwork.access=info to see it.
+    if (System.getProperty("org.slf4j.simpleLogger.log.meshwork.access") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.meshwork.access", "warn");
+    }
     Path template = Path.of("samples/mesh.yaml");
     Duration duration = Duration.ofSeconds(20);
     for (int i = 0; i < args.length; i++) {
@@ -219,7 +224,7 @@ public final class QuickStart {
       out.printf("greeter replicas on 127.0.0.1: %d healthy (~5 ms), %d slow (~80 ms), %d flaky (503 on ~30 %%); backend %d%n%n",
           ports[0], ports[1], ports[2], ports[3]);
 
-      long calls = load(client);
+      long calls = load(client, frontendMeters);
       table(frontend, frontendMeters, calls, ports, replicas, versions, tlsMode);
 
       // Phase 3: turn the canary split on by editing the registry; the mesh picks it up live.
@@ -316,7 +321,17 @@ public final class QuickStart {
   }
 
   /** Phase 1: THREADS callers, each at most one call per PACE_NANOS, for the duration. */
-  private long load(OkHttpClient client) throws Exception {
+  private double retriesBefore;
+  private double exhaustedBefore;
+
+  private long load(OkHttpClient client, MeterRegistry meters) throws Exception {
+    // Warm-up, not counted: the first calls pay for TLS handshakes, class loading and the JIT.
+    long w0 = System.nanoTime();
+    Map<String, Long> warm = callVersions(client, 40, false);
+    out.printf("warm-up, not counted: 40 calls in %d ms (first TLS handshakes, JIT) -> %s%n",
+        (System.nanoTime() - w0) / 1_000_000, describe(warm, 40));
+    retriesBefore = sum(meters, "mesh.client.retries");
+    exhaustedBefore = sum(meters, "mesh.client.retry.budget.exhausted");
     recording.set(true);
     long start = System.nanoTime();
     long end = start + duration.toNanos();
@@ -403,9 +418,9 @@ public final class QuickStart {
           s.percentileMillis(50), s.percentileMillis(99), e.ejected() ? "now" : "no", e.ejections(),
           String.join(",", serverIds.getOrDefault(replica, Set.of("-"))));
     }
-    double retries = sum(meters, "mesh.client.retries");
-    double exhausted = sum(meters, "mesh.client.retry.budget.exhausted");
-    out.printf("%nretries: %.0f (meter mesh.client.retries; listener saw %d) = %.1f %% of %d calls;"
+    double retries = sum(meters, "mesh.client.retries") - retriesBefore;
+    double exhausted = sum(meters, "mesh.client.retry.budget.exhausted") - exhaustedBefore;
+    out.printf("%nretries: %.0f (meter mesh.client.retries over the run; the listener saw %d) = %.1f %% of %d calls;"
             + " the budget allows 20 %% of calls + 10/s; refused by the budget: %.0f (mesh.client.retry.budget.exhausted)%n",
         retries, retriesSeen.get(), calls == 0 ? 0.0 : 100.0 * retries / calls, calls, exhausted);
     out.printf("ejections during the run: %d (outlier detection: 5 failures in a row, 5 s base, at most 50 %% ejected)%n",
@@ -429,10 +444,21 @@ public final class QuickStart {
     out.printf("header route (x-canary: true -> version v2): 50 calls -> %s%n", describe(versions, 50));
   }
 
-  private static String describe(Map<String, Long> versions, int n) {
+  /** "v1 180 (90.0 %), v2 20 (10.0 %)", then failures, if any, with their reasons. */
+  private static String describe(Map<String, Long> results, int n) {
     StringBuilder b = new StringBuilder();
-    versions.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(v)
-        .append(String.format(" (%.1f %%)", 100.0 * v / n)));
+    long failed = 0;
+    List<String> reasons = new ArrayList<>();
+    for (Map.Entry<String, Long> e : results.entrySet()) {
+      if (e.getKey().startsWith("failed")) {
+        failed += e.getValue();
+        reasons.add(e.getValue() + "x " + e.getKey().substring("failed ".length()));
+        continue;
+      }
+      b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue())
+          .append(String.format(Locale.ROOT, " (%.1f %%)", 100.0 * e.getValue() / n));
+    }
+    if (failed > 0) b.append("; failed ").append(failed).append(": ").append(String.join(", ", reasons));
     return b.toString();
   }
 
@@ -447,10 +473,10 @@ public final class QuickStart {
           if (canaryHeader) rb.header("x-canary", "true");
           try (Response r = client.newCall(rb.build()).execute()) {
             String body = r.body().string();
-            if (!r.isSuccessful()) return "failed " + r.code();
+            if (!r.isSuccessful()) return "failed (HTTP " + r.code() + ": " + body.trim() + ")";
             return field(body, "version");
           } catch (IOException e) {
-            return "failed";
+            return "failed (" + e + ")";
           }
         }));
       }
@@ -487,7 +513,7 @@ public final class QuickStart {
     long frontendMillis = (System.nanoTime() - t0) / 1_000_000;
     // The servers record what they saw on their own threads; give the second hop a moment to end.
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    while (greeterBackendCallMillis.get() < 0 && System.nanoTime() < until) {
+    while (greeterSawMillis.get() >= 0 && greeterBackendCallMillis.get() < 0 && System.nanoTime() < until) {
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
@@ -497,9 +523,19 @@ public final class QuickStart {
     }
     out.printf("deadline through two hops (frontend 300 ms -> greeter /chain -> backend, which sleeps 2 s):%n");
     out.printf("  frontend failed after %d ms: %s%n", frontendMillis, result);
-    out.printf("  greeter saw %d ms left; its call to backend failed after %d ms (%s)%n", greeterSawMillis.get(),
-        greeterBackendCallMillis.get(), greeterBackendError);
-    out.printf("  backend saw %d ms left (mesh-timeout-ms), not its own 2 s%n", backendSawMillis.get());
+    if (greeterSawMillis.get() < 0) {
+      out.println("  greeter never got the request: the deadline passed before it arrived (a loaded machine)");
+    } else if (greeterBackendCallMillis.get() < 0) {
+      out.printf("  greeter saw %d ms left; its call to backend had not ended 2 s later%n", greeterSawMillis.get());
+    } else {
+      out.printf("  greeter saw %d ms left; its call to backend failed after %d ms (%s)%n", greeterSawMillis.get(),
+          greeterBackendCallMillis.get(), greeterBackendError);
+    }
+    if (backendSawMillis.get() < 0) {
+      out.println("  backend never got the request");
+    } else {
+      out.printf("  backend saw %d ms left (mesh-timeout-ms), not its own 2 s%n", backendSawMillis.get());
+    }
   }
 
   private static String withoutSplit(String registry) {
