@@ -328,8 +328,10 @@ public final class QuickStart {
     // Warm-up, not counted: the first calls pay for TLS handshakes, class loading and the JIT.
     long w0 = System.nanoTime();
     Map<String, Long> warm = callVersions(client, 40, false);
-    out.printf("warm-up, not counted: 40 calls in %d ms (first TLS handshakes, JIT) -> %s%n",
-        (System.nanoTime() - w0) / 1_000_000, describe(warm, 40));
+    long warmOk = warm.entrySet().stream().filter(e -> !e.getKey().startsWith("failed")).mapToLong(Map.Entry::getValue).sum();
+    String warmFailed = describe(warm, 40).replaceFirst("^[^;]*;?", "").trim();
+    out.printf("warm-up, not counted: 40 calls in %d ms (first TLS handshakes, JIT): %d ok%s%n",
+        (System.nanoTime() - w0) / 1_000_000, warmOk, warmFailed.isEmpty() ? "" : "; " + warmFailed);
     retriesBefore = sum(meters, "mesh.client.retries");
     exhaustedBefore = sum(meters, "mesh.client.retry.budget.exhausted");
     recording.set(true);
