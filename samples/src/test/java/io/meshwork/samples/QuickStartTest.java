@@ -40,7 +40,8 @@ class QuickStartTest {
     String out = captured.toString(StandardCharsets.UTF_8);
     System.out.println(out.replace('\r', '\n'));
 
-    assertThat(seconds).isLessThan(30);
+    // 8-12 s on an idle 2-core machine, 22 s at a load average of 15; the bound leaves room for worse.
+    assertThat(seconds).isLessThan(45);
     assertThat(out).contains("tls strict").contains("calls in ").contains("Done in ");
 
     Matcher m = ROW.matcher(out);
