@@ -39,13 +39,14 @@ import javax.net.ssl.X509ExtendedTrustManager;
  *   <li>BoringSSL server: Netty clears {@code SSL_OP_NO_TICKET} on every TLS 1.3 engine (unless
  *       the JVM-wide {@code jdk.tls.server.enableSessionTicketExtension=false}); each engine
  *       gets it back here, so the server issues no tickets and accepts none;
- *   <li>BoringSSL client: its session cache is off;
+ *   <li>BoringSSL client: its session cache is off, and mesh channels create engines without a
+ *       peer host ({@link ClientNegotiator}), which leaves nothing to key a cached session by;
  *   <li>JDK, either side: a session lifetime beyond TLS 1.3's 7-day ticket limit, with which the
  *       JDK neither sends nor keeps tickets (as mesh-tls's own contexts do).
  * </ul>
  *
- * The rotation test fails if resumption comes back: it counts the server certificates clients
- * see.
+ * {@code SessionResumptionIntegrationTest} fails if resumption comes back on either side: it
+ * renews the certificate between two connections of a peer that would resume.
  */
 final class NettyTls {
   /** More than TLS 1.3's longest ticket lifetime (RFC 8446, 4.6.1): the JDK then resumes nothing. */
