@@ -10,6 +10,9 @@
 #   benchmarks/run.sh grpc-tls --short
 #   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
 # Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
+# Experiments (open-loop load against real servers on 127.0.0.1; markdown, CSV and PNG in benchmarks/results/experiments/):
+#   benchmarks/run.sh slow-replica [--short]   # 11 replicas, one turns slow: round robin vs least-request vs peak-EWMA (~8 min; --short ~2 min)
+#   benchmarks/run.sh retry-storm [--short]    # 3 replicas fail for 10 s: no retries vs Resilience4j 3 attempts vs the mesh's budget (~4 min; --short ~2 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package
@@ -50,6 +53,10 @@ case "$what" in
       java -jar "$JAR" 'GrpcTlsBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
         -rf json -rff "benchmarks/results/grpc-tls-pair-t$t.json" "$@"
     done
+    ;;
+  slow-replica|retry-storm)
+    main=$([ "$what" = slow-replica ] && echo SlowReplica || echo RetryStorm)
+    java -cp "$JAR" "io.meshwork.benchmarks.experiments.$main" ${short[@]:+--short} "$@"
     ;;
   --) java -jar "$JAR" "$@" ;;
   *) echo "unknown benchmark set: $what (expected: engine, http, grpc, grpc-tls, or -- followed by JMH arguments)" >&2; exit 2 ;;
