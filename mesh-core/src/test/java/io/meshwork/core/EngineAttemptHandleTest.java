@@ -69,6 +69,25 @@ class EngineAttemptHandleTest {
   }
 
   @Test
+  void aTimedOutAttemptRaisesTheEndpointsLatencyEstimate() {
+    h.service(EngineHarness.noBreaker().retries(io.meshwork.core.model.RetryPolicy.none()).build(), EngineHarness.endpoints(1));
+    Destination d = h.destination();
+    try (Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+      Attempt a = call.nextAttempt();
+      h.ticker.advanceMillis(20);
+      a.complete(Outcome.http(200));
+    }
+    long before = d.endpoints().get(0).ewmaLatencyNanos();
+    try (Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+      Attempt a = call.nextAttempt();
+      h.ticker.advanceMillis(1_000);
+      a.complete(Outcome.timeout());
+    }
+    assertThat(before).isBetween(19_000_000L, 21_000_000L);
+    assertThat(d.endpoints().get(0).ewmaLatencyNanos()).isGreaterThanOrEqualTo(999_000_000L);
+  }
+
+  @Test
   void aRetryHandleNamesTheEndpointItWasSentTo() {
     h.service(EngineHarness.noBreaker().build(), EngineHarness.endpoints(3));
     Destination d = h.destination();

@@ -252,7 +252,10 @@ final class RealCall implements Call, Attempt, PickContext {
     EndpointState e = endpoint;
     e.pending.decrementAndGet();
     boolean success = outcome.isSuccess();
-    if (outcome.kind() == Outcome.Kind.RESPONSE) {
+    if (outcome.kind() == Outcome.Kind.RESPONSE || outcome.kind() == Outcome.Kind.TIMEOUT) {
+      // A timeout's elapsed time is a lower bound on the endpoint's latency: without it an
+      // endpoint that stops answering keeps its old, fast estimate (linkerd2-proxy and Finagle
+      // record it too). Other failures carry no latency information.
       e.observeLatency(latency, now, dest.rt.tauNanos());
     }
     if (success) {
