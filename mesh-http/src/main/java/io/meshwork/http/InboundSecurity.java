@@ -13,9 +13,10 @@ import io.meshwork.tls.AccessPolicy;
  * decides the same, with gRPC statuses):
  *
  * <ol>
- *   <li>while the mode is {@code strict}, a request that came without mutual TLS (a connection
- *       opened before the mode changed, or a server without a {@code MeshTls}) is refused with
- *       503 and the reason;
+ *   <li>while the mode is {@code strict}, a request that came without a verified client
+ *       certificate (over plaintext, or over TLS without one: a connection opened before the mode
+ *       changed, or a server without a {@code MeshTls}) is refused with 503 and the reason. (A
+ *       mesh-grpc server refuses only plaintext calls there.)
  *   <li>the service's access policy ({@code server.allow}, {@link AccessPolicy}) decides whether
  *       the caller, as its certificate names it, may call: a denied request is refused with 403,
  *       the reason (naming the caller and the rule) in the body. A caller without a certificate
@@ -33,22 +34,28 @@ final class InboundSecurity implements AutoCloseable {
   private final String service;
   private final OwnService self;
   private final String withoutTls;
+  private final String withoutCertificate;
   private volatile Policy policy;
 
-  /** Why a request was refused: the status to answer with, and the body. */
-  record Refusal(int status, String reason) {}
+  /**
+   * Why a request was refused: the status to answer with, the body, and whether the connection
+   * it came over has no use any more (it cannot carry an allowed request while the mode stays).
+   */
+  record Refusal(int status, String reason, boolean obsoleteConnection) {}
 
   /** The access policy in force and what it was built from. */
   private record Policy(ServerPolicy source, String trustDomain, AccessPolicy access, AccessDecision fixed) {}
 
   /**
-   * Starts watching {@code mesh}'s own service. {@code withoutTls} says, for the strict-mode
-   * refusal, how a request without mutual TLS can have come to this kind of server.
+   * Starts watching {@code mesh}'s own service. {@code withoutTls} and {@code withoutCertificate}
+   * say, for the strict-mode refusal, how a request over plaintext, or over TLS without a client
+   * certificate, can have come to this kind of server.
    */
-  InboundSecurity(Mesh mesh, String withoutTls) {
+  InboundSecurity(Mesh mesh, String withoutTls, String withoutCertificate) {
     this.service = mesh.serviceName();
     this.self = OwnService.open(mesh);
     this.withoutTls = withoutTls;
+    this.withoutCertificate = withoutCertificate;
   }
 
   /** The registry's view of the service this server serves. */
@@ -59,17 +66,17 @@ final class InboundSecurity implements AutoCloseable {
   /**
    * Whether a request may reach its handler: {@code null} when it may, else why not.
    *
-   * @param mutualTls whether it came over TLS with a verified client certificate or, in
-   *     permissive mode, over TLS at all
-   * @param caller the caller's verified SPIFFE ID, or {@code null}
+   * @param tls whether it came over TLS
+   * @param caller the caller's SPIFFE ID from its verified certificate, or {@code null}
    */
-  Refusal check(boolean mutualTls, String caller) {
+  Refusal check(boolean tls, String caller) {
     ServiceSnapshot snapshot = self.snapshot();
-    if (!mutualTls && snapshot.mesh().tls() == TlsMode.STRICT) {
-      return new Refusal(503, service + ": mesh TLS mode is strict but this request came " + withoutTls);
+    if (caller == null && snapshot.mesh().tls() == TlsMode.STRICT) {
+      return new Refusal(503, service + ": mesh TLS mode is strict but this request came "
+          + (tls ? withoutCertificate : withoutTls), true);
     }
     AccessDecision decision = decide(snapshot, caller);
-    return decision.allowed() ? null : new Refusal(403, service + ": " + decision.reason());
+    return decision.allowed() ? null : new Refusal(403, service + ": " + decision.reason(), false);
   }
 
   private AccessDecision decide(ServiceSnapshot snapshot, String caller) {

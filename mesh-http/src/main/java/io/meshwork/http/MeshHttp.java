@@ -6,6 +6,7 @@ import io.opentelemetry.context.Context;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import okhttp3.Dispatcher;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
 /**
@@ -64,7 +65,11 @@ public final class MeshHttp {
   /**
    * Makes {@code builder} call through {@code mesh}, in plaintext; returns it. Keeps the
    * builder's own dispatcher settings and executor, wrapping the executor for context
-   * propagation. Calling it again on the same builder changes nothing.
+   * propagation. Calling it again on the same builder (or one derived from a mesh client) with
+   * the same mesh changes nothing.
+   *
+   * @throws IllegalStateException when the builder already calls through another mesh, or
+   *     through this one with a {@code MeshTls}
    */
   public static OkHttpClient.Builder configure(Mesh mesh, OkHttpClient.Builder builder) {
     Objects.requireNonNull(mesh, "mesh");
@@ -75,8 +80,11 @@ public final class MeshHttp {
    * Makes {@code builder} call through {@code mesh}, speaking mutual TLS as {@code tls}'s
    * workload to mesh services as the registry's mode says; returns it. The builder's own TLS
    * settings (socket factory, trust manager, host-name verifier) stay in force for other hosts:
-   * the mesh sets its own per mesh call. Calling it again on a builder already configured for
-   * the mesh changes nothing.
+   * the mesh sets its own per mesh call. Calling it again with the same mesh and {@code tls}
+   * changes nothing.
+   *
+   * @throws IllegalStateException when the builder already calls through another mesh, or
+   *     through this one without {@code tls} or with another {@code MeshTls}
    */
   public static OkHttpClient.Builder configure(Mesh mesh, MeshTls tls, OkHttpClient.Builder builder) {
     Objects.requireNonNull(mesh, "mesh");
@@ -86,8 +94,14 @@ public final class MeshHttp {
 
   private static OkHttpClient.Builder install(Mesh mesh, MeshTls tls, OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
-    if (builder.interceptors().stream().anyMatch(i -> i instanceof MeshInterceptor)) {
-      return builder;
+    for (Interceptor i : builder.interceptors()) {
+      if (i instanceof MeshInterceptor existing) {
+        if (existing.mesh() == mesh && existing.tls() == tls) return builder;
+        // A derived builder keeps its mesh interceptor: silently keeping it would drop the TLS asked for.
+        throw new IllegalStateException("builder: already calls through the mesh of " + existing.mesh().serviceName()
+            + (existing.tls() == null ? " without a MeshTls" : " with a MeshTls of " + existing.tls().identity().spiffeId())
+            + " (expected: a builder without a mesh interceptor, or the same mesh and MeshTls)");
+      }
     }
     builder.interceptors().add(0, new MeshInterceptor(mesh, tls));
 

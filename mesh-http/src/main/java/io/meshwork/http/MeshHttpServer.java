@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * certificate it presented in the connection's TLS session, and nothing else (a header claiming
  * an identity is never read); it goes into the handler's context ({@link
  * MeshContext#callerIdentity}) and tags {@code mesh.server.requests}. While the mode is strict a
- * request that came over plaintext is refused with 503 (and the connection closed); the
+ * request without a client certificate (over plaintext, or over TLS on a connection opened in
+ * permissive mode) is refused with 503 and its connection closed; the
  * service's access policy ({@code server.allow}) refuses a caller it does not allow with 403,
  * the reason in the body.
  *
@@ -111,7 +112,8 @@ public final class MeshHttpServer implements AutoCloseable {
     this.mesh = b.mesh;
     InboundGuard guard = InboundGuard.create(mesh, b.percentileHistograms);
     this.security = new InboundSecurity(mesh,
-        "over plaintext (a server without a MeshTls, or a connection opened before the mode changed)");
+        "over plaintext (a server without a MeshTls, or a connection opened before the mode changed)",
+        "without a client certificate (a connection opened before the mode changed)");
     InetSocketAddress address = new InetSocketAddress(b.host, b.port);
     try {
       if (b.tls != null) {
@@ -238,7 +240,7 @@ public final class MeshHttpServer implements AutoCloseable {
         }
         InboundSecurity.Refusal refusal = security.check(tls, caller);
         if (refusal != null) {
-          if (!tls) exchange.getResponseHeaders().set("Connection", "close"); // plaintext in strict mode
+          if (refusal.obsoleteConnection()) exchange.getResponseHeaders().set("Connection", "close");
           in.status(refusal.status());
           respond(exchange, refusal.status(), refusal.reason());
           return;

@@ -71,7 +71,8 @@ public final class MeshServletFilter implements Filter {
   public MeshServletFilter(Mesh mesh, InboundGuard guard) {
     Objects.requireNonNull(mesh, "mesh");
     this.guard = Objects.requireNonNull(guard, "guard");
-    this.security = new InboundSecurity(mesh, "without a client certificate (plaintext, or TLS without one)");
+    String withoutCertificate = "without a client certificate (plaintext, or TLS without one)";
+    this.security = new InboundSecurity(mesh, withoutCertificate, withoutCertificate);
   }
 
   /** Stops watching the service in the registry. */
@@ -95,7 +96,7 @@ public final class MeshServletFilter implements Filter {
     Context parent = Context.current();
     if (caller != null) parent = MeshContext.withCallerIdentity(parent, caller);
     try (InboundCall in = guard.begin(new ServletRequestView(req), parent)) {
-      InboundSecurity.Refusal refusal = security.check(leaf != null, caller);
+      InboundSecurity.Refusal refusal = security.check(req.isSecure(), caller);
       if (refusal != null) {
         in.status(refusal.status());
         refuse(res, refusal.status(), refusal.reason());

@@ -125,8 +125,10 @@ class MutualTlsIntegrationTest {
     IOException e = catchThrowableOfType(IOException.class, () -> get(keep(MeshHttp.client(clientMesh, foreign)), "http://greeter/").close());
 
     assertThat(e).as("the call failed").isNotNull();
-    // The JDK's server ends a failed handshake by closing the connection, without an alert.
-    assertThat(messages(e)).as("why the call failed").contains("unexpected end of stream");
+    // The JDK's server ends a failed handshake by closing the connection, without an alert: the
+    // client sees the end of the stream, a reset or a broken pipe, depending on timing. It is the
+    // server that refused: the client accepted the server (its messages would name the server).
+    assertThat(messages(e)).as("why the call failed").doesNotContain("is not accepted").doesNotContain("is not trusted");
     assertThat(greeter.hits.get()).as("handlers run").isZero();
     assertThat(requests(serverMesh)).as("requests the server saw").isZero();
   }

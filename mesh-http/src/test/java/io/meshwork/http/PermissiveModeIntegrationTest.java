@@ -12,9 +12,13 @@ import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.tls.DevCertificateAuthority;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -143,6 +147,40 @@ class PermissiveModeIntegrationTest {
     assertThat(greeter.hits.get()).isEqualTo(1);
     assertThat(plain.connectionPool().connectionCount()).as("the connection closed").isZero();
     assertThat(catchThrowableOfType(IOException.class, () -> hello(plain, url))).as("a new plaintext connection").isNotNull();
+  }
+
+  @Test
+  void aTlsClientWithoutACertificateIsAnonymousInPermissiveModeAndRefusedOnceTheModeIsStrict() throws Exception {
+    OkHttpClient anonymous = keep(tlsWithoutCertificate());
+    String url = "https://127.0.0.1:" + greeter.port() + "/";
+    assertThat(hello(anonymous, url)).isEqualTo(200);
+    assertThat(greeter.lastCaller).as("caller over TLS without a certificate").isEmpty();
+    assertThat(greeter.tlsSessions).hasSize(1);
+
+    registry.setMesh(new MeshSettings(Pki.TRUST_DOMAIN, TlsMode.STRICT));
+    try (Response r = get(anonymous, url)) {
+      assertThat(r.code()).as("the connection opened in permissive mode").isEqualTo(503);
+      assertThat(r.header("Connection")).isEqualTo("close");
+      assertThat(r.body().string()).isEqualTo("greeter: mesh TLS mode is strict but this request came without a client"
+          + " certificate (a connection opened before the mode changed)\n");
+    }
+    assertThat(catchThrowableOfType(IOException.class, () -> hello(anonymous, url))).as("a new connection").isNotNull();
+    assertThat(greeter.hits.get()).isEqualTo(1);
+  }
+
+  /** A plain OkHttp client that trusts the dev CA and has no certificate of its own. */
+  private OkHttpClient tlsWithoutCertificate() throws Exception {
+    KeyStore anchors = KeyStore.getInstance("PKCS12");
+    anchors.load(null, null);
+    anchors.setCertificateEntry("ca", pki.ca.certificate());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(anchors);
+    SSLContext tls = SSLContext.getInstance("TLSv1.3");
+    tls.init(null, tmf.getTrustManagers(), null);
+    return new OkHttpClient.Builder()
+        .sslSocketFactory(tls.getSocketFactory(), (X509TrustManager) tmf.getTrustManagers()[0])
+        .hostnameVerifier((host, session) -> true) // mesh certificates name no host
+        .build();
   }
 
   private OkHttpClient keep(OkHttpClient c) {
