@@ -4,6 +4,8 @@
 #   benchmarks/run.sh engine --short  # a quick look (fewer, shorter iterations)
 #   benchmarks/run.sh http            # bare OkHttp vs mesh OkHttp on loopback, 1 and 2 threads (each), -prof gc
 #   benchmarks/run.sh http --short
+#   benchmarks/run.sh http-tls        # bare OkHttp + HttpsServer mTLS vs mesh client and server in strict mTLS, same certificates, 1 and 2 threads, -prof gc
+#   benchmarks/run.sh http-tls --short
 #   benchmarks/run.sh grpc            # bare grpc-java (round robin) vs mesh channel on loopback, 1 and 2 threads (each), -prof gc
 #   benchmarks/run.sh grpc --short
 #   benchmarks/run.sh grpc-tls        # bare grpc-java mTLS vs mesh channel and servers in strict mTLS, same certificates, 1 and 2 threads, -prof gc
@@ -37,6 +39,14 @@ case "$what" in
         -rf json -rff "benchmarks/results/http-pair-t$t.json" "$@"
     done
     ;;
+  http-tls)
+    for t in 1 2; do
+      java -jar "$JAR" 'HttpTlsBenchmark\.(bare|mesh)$' -t "$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/http-tls-t$t.json" "$@"
+      java -jar "$JAR" 'HttpTlsBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
+        -rf json -rff "benchmarks/results/http-tls-pair-t$t.json" "$@"
+    done
+    ;;
   grpc)
     # -tg applies to every benchmark of a run and breaks the ungrouped ones: two runs per count.
     for t in 1 2; do
@@ -59,5 +69,5 @@ case "$what" in
     java -cp "$JAR" "io.meshwork.benchmarks.experiments.$main" ${short[@]:+--short} "$@"
     ;;
   --) java -jar "$JAR" "$@" ;;
-  *) echo "unknown benchmark set: $what (expected: engine, http, grpc, grpc-tls, or -- followed by JMH arguments)" >&2; exit 2 ;;
+  *) echo "unknown benchmark set: $what (expected: engine, http, http-tls, grpc, grpc-tls, or -- followed by JMH arguments)" >&2; exit 2 ;;
 esac
