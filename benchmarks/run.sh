@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs Meshwork's JMH benchmarks. Usage:
+#   benchmarks/run.sh overhead [--short] # engine, http, grpc, http-tls and grpc-tls below, one after the other
 #   benchmarks/run.sh engine          # engine vs Resilience4j, 1 and 2 threads, with -prof gc
 #   benchmarks/run.sh engine --short  # a quick look (fewer, shorter iterations)
 #   benchmarks/run.sh http            # bare OkHttp vs mesh OkHttp on loopback, 1 and 2 threads (each), -prof gc
@@ -17,13 +18,21 @@
 #   benchmarks/run.sh retry-storm [--short]    # 3 replicas fail for 10 s: no retries vs Resilience4j 3 attempts vs the mesh's budget (~4 min; --short ~2 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package
+[ -n "${MESHWORK_BENCH_BUILT:-}" ] || mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package
 JAR=benchmarks/target/benchmarks.jar
 mkdir -p benchmarks/results
 what=${1:-engine}; shift || true
 short=()
 if [ "${1:-}" = "--short" ]; then short=(-wi 2 -w 1 -i 3 -r 1); shift; fi
 case "$what" in
+  overhead)
+    # The engine benchmark and the HTTP and gRPC overhead benchmarks (plaintext and mTLS), one
+    # after the other from one build; --short for a quick look (about 15 minutes instead of 60).
+    for set in engine http grpc http-tls grpc-tls; do
+      echo "== $set"
+      MESHWORK_BENCH_BUILT=1 "$0" "$set" ${short[@]:+--short} "$@"
+    done
+    ;;
   engine)
     for t in 1 2; do
       java -jar "$JAR" 'EngineBenchmark' -t "$t" -prof gc "${short[@]}" \
@@ -69,5 +78,5 @@ case "$what" in
     java -cp "$JAR" "io.meshwork.benchmarks.experiments.$main" ${short[@]:+--short} "$@"
     ;;
   --) java -jar "$JAR" "$@" ;;
-  *) echo "unknown benchmark set: $what (expected: engine, http, http-tls, grpc, grpc-tls, or -- followed by JMH arguments)" >&2; exit 2 ;;
+  *) echo "unknown benchmark set: $what (expected: overhead, engine, http, http-tls, grpc, grpc-tls, slow-replica, retry-storm, or -- followed by JMH arguments)" >&2; exit 2 ;;
 esac
