@@ -36,4 +36,41 @@ final class Check {
     }
     return value;
   }
+
+  /**
+   * A string of at most {@code maxLength} characters without control characters (line breaks,
+   * tabs, NUL...); empty is allowed. The value is quoted back shortened, its control characters
+   * escaped.
+   */
+  static String printable(String field, String value, int maxLength, String expected) {
+    notNull(field, value);
+    if (value.length() > maxLength) {
+      throw new IllegalArgumentException(field + ": " + quote(value) + " (expected: " + expected + ", at most "
+          + maxLength + " characters, not " + value.length() + ")");
+    }
+    if (value.codePoints().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(field + ": " + quote(value) + " (expected: " + expected
+          + ", without control characters)");
+    }
+    return value;
+  }
+
+  /** {@code 'text'}, at most 80 characters of it, line breaks, tabs and other control characters escaped. */
+  private static String quote(String text) {
+    int max = 80;
+    boolean shortened = text.length() > max;
+    StringBuilder b = new StringBuilder("'");
+    (shortened ? text.substring(0, max) : text).codePoints().forEach(cp -> {
+      if (cp == '\n') {
+        b.append("\\n");
+      } else if (cp == '\t') {
+        b.append("\\t");
+      } else if (Character.isISOControl(cp) || Character.getType(cp) == Character.SURROGATE) {
+        b.append(String.format("\\u%04x", cp));
+      } else {
+        b.appendCodePoint(cp);
+      }
+    });
+    return b.append(shortened ? "…'" : "'").toString();
+  }
 }

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param circuitBreaker service-level breaker
  * @param maxConcurrentRequests concurrent calls from this process, 1 to 1000000
  * @param zonePreference stay in the caller's zone while it is healthy enough
+ * @param healthCheck client-side health checking of endpoints (gRPC; informational for HTTP,
+ *     which has no active health checking)
  * @param routes routing rules, tried in order
  */
 public record ClientPolicy(
@@ -33,6 +35,7 @@ public record ClientPolicy(
     CircuitBreakerPolicy circuitBreaker,
     int maxConcurrentRequests,
     ZonePreference zonePreference,
+    HealthCheckPolicy healthCheck,
     List<Route> routes) {
 
   public static final ClientPolicy DEFAULT = builder().build();
@@ -53,6 +56,7 @@ public record ClientPolicy(
     Check.notNull("circuitBreaker", circuitBreaker);
     Check.range("maxConcurrentRequests", maxConcurrentRequests, 1, 1_000_000);
     Check.notNull("zonePreference", zonePreference);
+    Check.notNull("healthCheck", healthCheck);
     routes = List.copyOf(Check.notNull("routes", routes));
     Set<String> names = new HashSet<>();
     for (Route r : routes) {
@@ -78,6 +82,7 @@ public record ClientPolicy(
     b.circuitBreaker = circuitBreaker;
     b.maxConcurrentRequests = maxConcurrentRequests;
     b.zonePreference = zonePreference;
+    b.healthCheck = healthCheck;
     b.routes = new ArrayList<>(routes);
     return b;
   }
@@ -93,6 +98,7 @@ public record ClientPolicy(
     private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.DEFAULT;
     private int maxConcurrentRequests = Defaults.MAX_CONCURRENT_REQUESTS;
     private ZonePreference zonePreference = ZonePreference.DEFAULT;
+    private HealthCheckPolicy healthCheck = HealthCheckPolicy.DEFAULT;
     private List<Route> routes = new ArrayList<>();
 
     private Builder() {}
@@ -106,12 +112,13 @@ public record ClientPolicy(
     public Builder circuitBreaker(CircuitBreakerPolicy v) { this.circuitBreaker = v; return this; }
     public Builder maxConcurrentRequests(int v) { this.maxConcurrentRequests = v; return this; }
     public Builder zonePreference(ZonePreference v) { this.zonePreference = v; return this; }
+    public Builder healthCheck(HealthCheckPolicy v) { this.healthCheck = v; return this; }
     public Builder routes(List<Route> v) { this.routes = new ArrayList<>(v); return this; }
     public Builder addRoute(Route v) { this.routes.add(v); return this; }
 
     public ClientPolicy build() {
       return new ClientPolicy(timeout, retries, retryBudget, loadBalancer, hashHeader,
-          outlierDetection, circuitBreaker, maxConcurrentRequests, zonePreference, routes);
+          outlierDetection, circuitBreaker, maxConcurrentRequests, zonePreference, healthCheck, routes);
     }
   }
 }

@@ -70,5 +70,18 @@ public final class Defaults {
   /** Healthy share of the local zone's endpoints needed to stay in the zone. */
   public static final int ZONE_MIN_HEALTHY_PERCENT = 70;
 
+  /**
+   * Whether callers check each endpoint's health (gRPC's {@code grpc.health.v1}): on, because a
+   * server that says it is not serving (draining, warming up) should lose its traffic before
+   * calls to it fail, and a server without the health service counts as healthy, so checking
+   * costs nothing where it is not used. HTTP has no active health checking yet.
+   */
+  public static final boolean HEALTH_CHECK_ENABLED = true;
+  /**
+   * The health-check service name: {@code ""}, the server as a whole, which every gRPC health
+   * service answers (a per-service name only helps if the server reports that name).
+   */
+  public static final String HEALTH_CHECK_SERVICE = "";
+
   private Defaults() {}
 }

@@ -3,6 +3,7 @@ package io.meshwork.core.registry;
 import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Defaults;
+import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryBudgetPolicy;
@@ -27,7 +28,8 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 final class ClientPolicyReader {
   private static final List<String> FIELDS = List.of("timeout", "retries", "retryBudget", "loadBalancer",
-      "hashHeader", "outlierDetection", "circuitBreaker", "maxConcurrentRequests", "zonePreference", "routes");
+      "hashHeader", "outlierDetection", "circuitBreaker", "maxConcurrentRequests", "zonePreference", "healthCheck",
+      "routes");
   private static final List<String> RETRY_FIELDS = List.of("maxAttempts", "on", "backoff", "perTryTimeout");
   private static final List<String> BACKOFF_FIELDS = List.of("base", "max");
   private static final List<String> BUDGET_FIELDS = List.of("ratio", "minPerSecond", "ttl");
@@ -36,6 +38,7 @@ final class ClientPolicyReader {
   private static final List<String> BREAKER_FIELDS = List.of("enabled", "failureRate", "window", "minCalls",
       "openFor", "halfOpenCalls");
   private static final List<String> ZONE_FIELDS = List.of("enabled", "minHealthyPercent");
+  private static final List<String> HEALTH_FIELDS = List.of("enabled", "service");
   private static final Pattern STATUS_CODE = Pattern.compile("[0-9]{3}");
   private static final int MIN_RETRY_STATUS = 400;
   private static final int MAX_RETRY_STATUS = 599;
@@ -66,6 +69,7 @@ final class ClientPolicyReader {
     CircuitBreakerPolicy breaker = f.object("circuitBreaker", d.circuitBreaker(), this::circuitBreaker);
     int maxConcurrent = f.integer("maxConcurrentRequests", d.maxConcurrentRequests());
     ZonePreference zones = f.object("zonePreference", d.zonePreference(), this::zonePreference);
+    HealthCheckPolicy health = f.object("healthCheck", d.healthCheck(), this::healthCheck);
     List<Route> routeList = f.object("routes", d.routes(), routes::read);
     return f.build("", () -> ClientPolicy.builder()
         .timeout(timeout)
@@ -77,6 +81,7 @@ final class ClientPolicyReader {
         .circuitBreaker(breaker)
         .maxConcurrentRequests(maxConcurrent)
         .zonePreference(zones)
+        .healthCheck(health)
         .routes(routeList)
         .build());
   }
@@ -183,6 +188,15 @@ final class ClientPolicyReader {
       boolean enabled = f.bool("enabled", Defaults.ZONE_PREFERENCE);
       int minHealthy = f.integer("minHealthyPercent", Defaults.ZONE_MIN_HEALTHY_PERCENT);
       return f.build("zonePreference", () -> new ZonePreference(enabled, minHealthy));
+    });
+  }
+
+  private Optional<HealthCheckPolicy> healthCheck(Node node, String path) {
+    return reader.fields(node, path, HEALTH_FIELDS, "a mapping with enabled and service").flatMap(f -> {
+      HealthCheckPolicy d = HealthCheckPolicy.DEFAULT;
+      boolean enabled = f.bool("enabled", d.enabled());
+      String service = f.string("service", d.service());
+      return f.build("healthCheck", () -> new HealthCheckPolicy(enabled, service));
     });
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.meshwork.core.model.HealthCheckPolicy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +164,51 @@ class MeshDocumentParserErrorsTest {
         tuple(4, "services.greeter.client.retries.maxAttempts", "11 (expected: 1 to 10)"),
         tuple(9, "services.other.client.retries.backoff.max", "100ms (expected: at least backoff.base, 1s)"),
         tuple(10, "services.other.client.retryBudget.ttl", "2m (expected: 1s to 60s)"));
+  }
+
+  @Test
+  void aBadHealthCheckSectionIsRefusedAtItsField() {
+    List<ConfigProblem> all = problems("""
+        services:
+          a:
+            client:
+              healthCheck: { enable: false }
+          b:
+            client:
+              healthCheck: { enabled: yes, service: [ greeter.Greeter ] }
+          c:
+            client:
+              healthCheck: { service: "greeter\\tGreeter" }   # a tab, by YAML's escape
+          d:
+            client:
+              healthCheck: on
+        """);
+
+    assertThat(all).extracting(ConfigProblem::line, ConfigProblem::column, ConfigProblem::field,
+        ConfigProblem::message).containsExactly(
+        tuple(4, 22, "services.a.client.healthCheck.enable", "'enable' (expected: one of enabled, service;"
+            + " did you mean enabled?)"),
+        tuple(7, 31, "services.b.client.healthCheck.enabled", "'yes' (expected: true or false)"),
+        tuple(7, 45, "services.b.client.healthCheck.service", "a list (expected: a string)"),
+        tuple(10, 31, "services.c.client.healthCheck.service", "'greeter\\tGreeter' (expected: a grpc.health.v1"
+            + " service name such as greeter.Greeter, or \"\" for the whole server, without control characters)"),
+        tuple(13, 20, "services.d.client.healthCheck", "'on' (expected: a mapping with enabled and service)"));
+    assertThat(all.get(3).toString()).startsWith("conf/mesh.yaml:10:31: services.c.client.healthCheck.service:"
+        + " 'greeter\\tGreeter' (expected: ");
+  }
+
+  @Test
+  void aHealthCheckServiceNameLongerThanTheLimitIsRefused() {
+    String name = "x".repeat(HealthCheckPolicy.MAX_SERVICE_LENGTH + 1);
+    ConfigProblem p = problem("services: { a: { client: { healthCheck: { service: " + name + " } } } }\n");
+
+    assertThat(p.field()).isEqualTo("services.a.client.healthCheck.service");
+    assertThat(p.line()).isEqualTo(1);
+    assertThat(p.column()).isEqualTo(52);
+    assertThat(p.message()).contains("…").endsWith("at most 200 characters, not 201)");
+    assertThat(MeshDocumentParser.parse(new DocumentSource(FILE, "services: { a: { client: { healthCheck: { service: "
+        + name.substring(1) + " } } } }\n")).service("a").client().healthCheck().service())
+        .hasSize(HealthCheckPolicy.MAX_SERVICE_LENGTH);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Durations;
+import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.MeshDocument;
 import io.meshwork.core.model.OutlierDetectionPolicy;
@@ -90,6 +91,7 @@ class MeshDocumentParserPropertiesTest {
       "ttl", "loadBalancer", "hashHeader", "outlierDetection", "enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold", "circuitBreaker", "failureRate", "window",
       "minCalls", "openFor", "halfOpenCalls", "maxConcurrentRequests", "zonePreference", "minHealthyPercent",
+      "healthCheck", "service",
       "routes", "name", "match", "headers", "to", "split", "server", "allow", "version", "x-canary",
       "timout", "Greeter", "<<", "", "services.x");
   private static final List<String> SCALARS = List.of("2s", "-2s", "0s", "250ms", "1h", "0", "1", "-1", "3",
@@ -215,6 +217,9 @@ class MeshDocumentParserPropertiesTest {
           "halfOpenCalls", this::number)));
       f.put("maxConcurrentRequests", this::number);
       f.put("zonePreference", () -> fields(Map.of("enabled", this::bool, "minHealthyPercent", this::number)));
+      f.put("healthCheck", () -> fields(Map.of("enabled", this::bool,
+          "service", () -> pick("greeter.Greeter", "\"\"", "''", "\"a\\tb\"", "\"\\u0000\"", "é中", "[ x ]",
+              "x".repeat(HealthCheckPolicy.MAX_SERVICE_LENGTH + 1)))));
       f.put("routes", () -> list(() -> fields(Map.of("name", this::word,
           "match", () -> fields(Map.of("headers", this::labels)),
           "to", this::labels,
@@ -376,6 +381,11 @@ class MeshDocumentParserPropertiesTest {
         .as(CircuitBreakerPolicy::new);
     Arbitrary<ZonePreference> zones = Combinators.combine(
         Arbitraries.of(true, false), Arbitraries.integers().between(1, 100)).as(ZonePreference::new);
+    Arbitrary<HealthCheckPolicy> health = Combinators.combine(
+        Arbitraries.of(true, false),
+        Arbitraries.strings().withCharRange(' ', '~').withChars('é', '中')
+            .ofMaxLength(HealthCheckPolicy.MAX_SERVICE_LENGTH))
+        .as(HealthCheckPolicy::new);
     Arbitrary<String> header = Arbitraries.strings().withCharRange('a', 'z').withChars('-').ofMinLength(1).ofMaxLength(12);
     Arbitrary<LoadBalancerKind> kind = Arbitraries.of(LoadBalancerKind.class);
     return Combinators.combine(
@@ -384,8 +394,8 @@ class MeshDocumentParserPropertiesTest {
         .as((timeout, r, b, lb, hash, o, cb, max) -> ClientPolicy.builder().timeout(timeout).retries(r)
             .retryBudget(b).loadBalancer(lb).hashHeader(lb == LoadBalancerKind.RING_HASH && hash == null ? "h" : hash)
             .outlierDetection(o).circuitBreaker(cb).maxConcurrentRequests(max))
-        .flatMap(builder -> Combinators.combine(zones, routes(header)).as((z, routes) ->
-            builder.zonePreference(z).routes(routes).build()));
+        .flatMap(builder -> Combinators.combine(zones, health, routes(header)).as((z, h, routes) ->
+            builder.zonePreference(z).healthCheck(h).routes(routes).build()));
   }
 
   /** Whole durations in us, ms, s, m or h, so that they are written exactly. */
@@ -451,6 +461,8 @@ class MeshDocumentParserPropertiesTest {
       lines.add("maxConcurrentRequests: " + c.maxConcurrentRequests());
       lines.add("zonePreference: { enabled: " + c.zonePreference().enabled() + ", minHealthyPercent: "
           + c.zonePreference().minHealthyPercent() + " }");
+      lines.add("healthCheck: { enabled: " + c.healthCheck().enabled() + ", service: "
+          + quote(c.healthCheck().service()) + " }");
       lines.add("routes:" + (c.routes().isEmpty() ? " []" : ""));
       for (Route route : c.routes()) {
         lines.add("  - name: " + quote(route.name()));

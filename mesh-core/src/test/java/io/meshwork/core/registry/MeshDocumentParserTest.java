@@ -9,6 +9,7 @@ import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Defaults;
 import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.MeshDocument;
 import io.meshwork.core.model.MeshSettings;
@@ -61,6 +62,7 @@ class MeshDocumentParserTest {
             circuitBreaker: { enabled: false, failureRate: 60, window: 30s, minCalls: 25, openFor: 15s, halfOpenCalls: 3 }
             maxConcurrentRequests: 512
             zonePreference: { enabled: false, minHealthyPercent: 80 }
+            healthCheck: { enabled: false, service: greeter.Greeter }
             routes:
               - name: canary
                 match: { headers: { X-Canary: "true" } }
@@ -101,6 +103,7 @@ class MeshDocumentParserTest {
         false, 60, Duration.ofSeconds(30), 25, Duration.ofSeconds(15), 3));
     assertThat(client.maxConcurrentRequests()).isEqualTo(512);
     assertThat(client.zonePreference()).isEqualTo(new ZonePreference(false, 80));
+    assertThat(client.healthCheck()).isEqualTo(new HealthCheckPolicy(false, "greeter.Greeter"));
     assertThat(client.routes()).containsExactly(
         Route.to("canary", Map.of("x-canary", "true"), Map.of("version", "v2")),
         new Route("route-2", Map.of(), List.of(
@@ -161,6 +164,7 @@ class MeshDocumentParserTest {
     assertThat(doc.mesh().tls()).isEqualTo(Defaults.TLS_MODE);
     assertThat(greeter.protocol()).isEqualTo(Defaults.PROTOCOL);
     assertThat(greeter.client()).isEqualTo(ClientPolicy.DEFAULT);
+    assertThat(greeter.client().healthCheck()).isEqualTo(new HealthCheckPolicy(true, ""));
     assertThat(greeter.server()).isEqualTo(ServerPolicy.DEFAULT);
     assertThat(greeter.endpoints()).containsExactly(Endpoint.of("127.0.0.1:8081"), Endpoint.of("127.0.0.1:8082"));
     assertThat(greeter.endpoints()).allSatisfy(e -> {
@@ -192,6 +196,29 @@ class MeshDocumentParserTest {
     assertThat(client.retryBudget()).isEqualTo(
         new RetryBudgetPolicy(1.0, Defaults.RETRY_BUDGET_MIN_PER_SECOND, Defaults.RETRY_BUDGET_TTL));
     assertThat(client.timeout()).isEqualTo(Defaults.TIMEOUT);
+  }
+
+  @Test
+  void aHealthCheckSectionKeepsTheDefaultsOfTheFieldsItLeavesOut() {
+    MeshDocument doc = parse("""
+        services:
+          named:
+            client: { healthCheck: { service: meshwork.test.Greeter } }
+          off:
+            client: { healthCheck: { enabled: false } }
+          whole:
+            client: { healthCheck: { enabled: "TRUE", service: "" } }
+          unset:
+            client: { healthCheck: ~ }
+        """);
+
+    assertThat(doc.service("named").client().healthCheck())
+        .isEqualTo(new HealthCheckPolicy(Defaults.HEALTH_CHECK_ENABLED, "meshwork.test.Greeter"));
+    assertThat(doc.service("off").client().healthCheck())
+        .isEqualTo(new HealthCheckPolicy(false, Defaults.HEALTH_CHECK_SERVICE))
+        .isEqualTo(HealthCheckPolicy.disabled());
+    assertThat(doc.service("whole").client().healthCheck()).isEqualTo(HealthCheckPolicy.DEFAULT);
+    assertThat(doc.service("unset").client().healthCheck()).isEqualTo(HealthCheckPolicy.DEFAULT);
   }
 
   @Test
