@@ -34,8 +34,10 @@ import java.util.Objects;
  *
  * <p>What a channel is made of, which users do not assemble themselves: the {@code mesh:///}
  * name resolver (the registry's endpoints, live), the {@value MeshLoadBalancerProvider#POLICY}
- * balancer (one connection per endpoint; the engine picks), client-side health checking, and
- * the mesh interceptor innermost (deadline, admission, trace context, retries). gRPC's own
+ * balancer (one connection per endpoint; the engine picks), client-side health checking as the
+ * registry's {@code client.healthCheck} policy says (live; {@link
+ * MeshNameResolverProvider#HEALTH_CHECK_SERVICE} overrides it per channel), and the mesh
+ * interceptor innermost (deadline, admission, trace context, retries). gRPC's own
  * retries are off: the mesh retries, under its budget.
  */
 public final class MeshGrpc {
@@ -47,7 +49,10 @@ public final class MeshGrpc {
   public static final CallOptions.Key<Boolean> IDEMPOTENT =
       CallOptions.Key.createWithDefault("meshwork-idempotent", false);
 
-  /** The value of {@link MeshNameResolverProvider#HEALTH_CHECK_SERVICE} that turns health checks off. */
+  /**
+   * The value of {@link MeshNameResolverProvider#HEALTH_CHECK_SERVICE} that turns health checks
+   * off for a channel, whatever the registry's {@code client.healthCheck} says.
+   */
   public static final String NO_HEALTH_CHECK = "-";
 
   private MeshGrpc() {}

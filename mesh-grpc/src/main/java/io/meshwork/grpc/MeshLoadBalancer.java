@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Connection state as the picker sees it: like gRPC's round robin, a connection that failed
  * stays TRANSIENT_FAILURE while it reconnects, until it is READY again, so picks that land on it
  * fail over at once instead of waiting on each reconnect. With client-side health checking (the
- * service config's {@code healthCheckConfig}, which {@link MeshGrpc} channels carry), a server
- * that reports NOT_SERVING is TRANSIENT_FAILURE too.
+ * service config's {@code healthCheckConfig}, which {@link MeshGrpc} channels carry when the
+ * registry's {@code client.healthCheck} policy is enabled), a server that reports NOT_SERVING is
+ * TRANSIENT_FAILURE too.
  *
  * <p>TLS mode: a channel with a workload identity secures each connection as the registry's mode
  * says when the connection is made ({@link ClientNegotiator}). When the resolver reports another

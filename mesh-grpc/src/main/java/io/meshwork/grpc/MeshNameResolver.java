@@ -9,6 +9,7 @@ import io.grpc.SynchronizationContext;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
@@ -18,14 +19,20 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Resolves {@code mesh:///greeter} to the endpoints the registry lists for {@code greeter}, live:
  * it watches the service and publishes every new snapshot (no polling; {@link #refresh()} has
  * nothing to do). Each address carries its mesh {@link Address} so the balancer can match
  * connections to the engine's endpoints. The service config it publishes selects the {@value
- * MeshLoadBalancerProvider#POLICY} policy and, unless turned off, client-side health checking.
- * For a channel that follows the registry's TLS mode, each result also carries the mode.
+ * MeshLoadBalancerProvider#POLICY} policy and, when the service's {@code client.healthCheck}
+ * policy says so, client-side health checking ({@code healthCheckConfig}); see {@link
+ * #healthCheckedService} for how the channel's {@link MeshNameResolverProvider#HEALTH_CHECK_SERVICE}
+ * argument combines with the policy. Every snapshot carries the service config it implies, so a
+ * policy change in the registry reaches the channel like an endpoint change: gRPC's
+ * health-checking wrapper starts, stops or renames the health watch on each open connection. For
+ * a channel that follows the registry's TLS mode, each result also carries the mode.
  *
  * <p>Threading: registry notifications are handed to the channel's synchronization context;
  * they may arrive on a registry thread or on the thread that changed the registry.
@@ -41,22 +48,62 @@ final class MeshNameResolver extends NameResolver {
   private final Mesh mesh;
   private final String service;
   private final SynchronizationContext syncContext;
-  private final ConfigOrError serviceConfig;
+  private final ServiceConfigParser configParser;
+  /** The channel's {@link MeshNameResolverProvider#HEALTH_CHECK_SERVICE} argument, or null. */
+  private final String healthCheckArg;
   private final boolean tls;
+  /** The last service config published and the health-checked service it was made for. */
+  private ConfigOrError serviceConfig;
+  private String serviceConfigHealth;
   private Watch watch;
   private Listener2 listener;
   private boolean shutdown;
 
-  MeshNameResolver(Mesh mesh, String service, Args args, String healthCheckService) {
+  /**
+   * @param healthCheckArg the channel's {@link MeshNameResolverProvider#HEALTH_CHECK_SERVICE}
+   *     argument, null when not set
+   */
+  MeshNameResolver(Mesh mesh, String service, Args args, String healthCheckArg) {
     this.mesh = mesh;
     this.service = service;
     this.syncContext = args.getSynchronizationContext();
     this.tls = Boolean.TRUE.equals(args.getArg(MeshNameResolverProvider.TLS));
-    Map<String, ?> config = healthCheckService == null
-        ? Map.of("loadBalancingConfig", List.of(Map.of(MeshLoadBalancerProvider.POLICY, Map.of())))
-        : Map.of("loadBalancingConfig", List.of(Map.of(MeshLoadBalancerProvider.POLICY, Map.of())),
-            "healthCheckConfig", Map.of("serviceName", healthCheckService));
-    this.serviceConfig = args.getServiceConfigParser().parseServiceConfig(config);
+    this.configParser = args.getServiceConfigParser();
+    this.healthCheckArg = healthCheckArg;
+  }
+
+  /**
+   * The grpc.health.v1 service name a channel checks, or null for no health checking: the
+   * registry policy's {@code healthCheck} decides whether to check and which name, and the
+   * channel's argument overrides it. {@link MeshGrpc#NO_HEALTH_CHECK} turns checking off
+   * whatever the registry says; any other value replaces the policy's service name while the
+   * policy has checking enabled. A policy with {@code enabled: false} turns checking off even
+   * for a channel that names a service: it is the operator's switch for every caller (for
+   * instance when servers report NOT_SERVING wrongly and health checking would leave no endpoint).
+   *
+   * @param channelArg the channel's argument, null when not set
+   */
+  static String healthCheckedService(HealthCheckPolicy policy, String channelArg) {
+    if (MeshGrpc.NO_HEALTH_CHECK.equals(channelArg) || !policy.enabled()) return null;
+    return channelArg != null ? channelArg : policy.service();
+  }
+
+  /** The service config of the {@value MeshLoadBalancerProvider#POLICY} policy, as gRPC reads it. */
+  static Map<String, ?> serviceConfig(String healthCheckedService) {
+    List<?> balancing = List.of(Map.of(MeshLoadBalancerProvider.POLICY, Map.of()));
+    return healthCheckedService == null
+        ? Map.of("loadBalancingConfig", balancing)
+        : Map.of("loadBalancingConfig", balancing, "healthCheckConfig", Map.of("serviceName", healthCheckedService));
+  }
+
+  /** The parsed service config for this snapshot's policy; parsed again only when it changes. */
+  private ConfigOrError serviceConfigFor(ServiceSnapshot snapshot) {
+    String health = healthCheckedService(snapshot.config().client().healthCheck(), healthCheckArg);
+    if (serviceConfig == null || !Objects.equals(health, serviceConfigHealth)) {
+      serviceConfig = configParser.parseServiceConfig(serviceConfig(health));
+      serviceConfigHealth = health;
+    }
+    return serviceConfig;
   }
 
   @Override
@@ -84,7 +131,7 @@ final class MeshNameResolver extends NameResolver {
     listener.onResult2(ResolutionResult.newBuilder()
         .setAddressesOrError(StatusOr.fromValue(groups))
         .setAttributes(attributes.build())
-        .setServiceConfig(serviceConfig)
+        .setServiceConfig(serviceConfigFor(snapshot))
         .build());
   }
 

@@ -28,8 +28,12 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
    */
   static final NameResolver.Args.Key<Boolean> TLS = NameResolver.Args.Key.create("meshwork-tls");
   /**
-   * The grpc.health.v1 service name checked on each connection: {@code ""} (the default) for the
-   * server as a whole; {@link MeshGrpc#NO_HEALTH_CHECK} turns checking off.
+   * Overrides the registry's health-checking policy for one channel: {@link
+   * MeshGrpc#NO_HEALTH_CHECK} turns client-side health checking off whatever the registry says;
+   * any other value is the grpc.health.v1 service name checked on each connection in place of
+   * the policy's {@code client.healthCheck.service} ({@code ""}: the server as a whole), while
+   * the policy has checking enabled. Not set (the default): the registry's policy alone decides,
+   * live. Set it with {@code MeshGrpc.channelBuilder(mesh, service).setNameResolverArg(...)}.
    */
   public static final NameResolver.Args.Key<String> HEALTH_CHECK_SERVICE =
       NameResolver.Args.Key.create("meshwork-health-check-service");
@@ -44,9 +48,7 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
     String service = ServiceConfig.checkName(path.substring(1));
     Mesh mesh = args.getArg(MESH);
     if (mesh == null) return new MeshNameResolver.Unbound(targetUri.toString());
-    String health = args.getArg(HEALTH_CHECK_SERVICE);
-    if (health == null) health = "";
-    return new MeshNameResolver(mesh, service, args, MeshGrpc.NO_HEALTH_CHECK.equals(health) ? null : health);
+    return new MeshNameResolver(mesh, service, args, args.getArg(HEALTH_CHECK_SERVICE));
   }
 
   @Override

@@ -47,7 +47,9 @@ import java.util.function.Consumer;
  * every call while the mode is strict.
  *
  * <p>{@link #setServing(boolean)} flips health for the whole server: mesh clients stop picking
- * a NOT_SERVING server (client-side health checking) without failing a call.
+ * a NOT_SERVING server (client-side health checking, on unless the registry's {@code
+ * client.healthCheck} turns it off) without failing a call. {@link #health()} sets it per
+ * service, for callers whose policy checks a service name.
  *
  * <p>Thread-safe.
  */

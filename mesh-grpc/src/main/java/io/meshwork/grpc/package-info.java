@@ -18,7 +18,8 @@
  *   <li><b>Naming</b> — {@link io.meshwork.grpc.MeshNameResolverProvider} (scheme {@code mesh})
  *       watches the service in the registry and publishes every snapshot's endpoints, each
  *       tagged with its mesh address, plus a service config selecting the {@code meshwork}
- *       policy and client-side health checking ({@code healthCheckConfig}). The registry pushes;
+ *       policy and, as the service's {@code client.healthCheck} policy says, client-side health
+ *       checking ({@code healthCheckConfig}). The registry pushes, policy changes included;
  *       nothing polls.
  *   <li><b>Connections</b> — {@link io.meshwork.grpc.MeshLoadBalancer} keeps one subchannel per
  *       endpoint, created and shut down as the list changes (a removed endpoint's subchannel

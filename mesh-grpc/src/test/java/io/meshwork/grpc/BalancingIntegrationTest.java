@@ -86,6 +86,8 @@ class BalancingIntegrationTest {
     for (int i = 0; i < 3; i++) backends.add(Backend.start(serverMesh));
     Backend sick = backends.get(0);
     sick.server.setServing(false);
+    // healthCheck left at the registry default: enabled, for the server as a whole (""). The
+    // policy's other settings are HealthCheckPolicyIntegrationTest's.
     ClientPolicy policy = ClientPolicy.builder()
         .retries(RetryPolicy.DEFAULT.withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)))
         .outlierDetection(new OutlierDetectionPolicy(true, 5, Duration.ofMillis(300), Duration.ofMillis(300), 50, 50))
