@@ -8,6 +8,7 @@ import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryBudgetPolicy;
 import io.meshwork.core.model.RetryPolicy;
+import io.meshwork.core.model.RetryThrottlePolicy;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The retry budget under total failure: 1000 calls a second for 10 s simulated, every attempt
  * failing with a retryable outcome, three attempts allowed per call. The breaker and outlier
- * detection are off so that every call is admitted and only the budget limits retries.
+ * detection are off so that every call is admitted and only the budget limits retries. Finagle's
+ * window is tested alone (throttle off), then with the throttle, the default.
  *
  * <p>Latencies and backoffs are kept to fractions of a millisecond so that the whole run,
  * tail included, fits in one budget window (10 one-second slices): the bound then holds for
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class EngineRetryBudgetTest {
   private static final long REQUESTS = 10_000; // 10 s at 1000/s
   private static final Duration MICROS_100 = Duration.ofNanos(100_000);
+  /** Finagle's budget alone, at its defaults. */
+  private static final RetryBudgetPolicy FINAGLE = RetryBudgetPolicy.DEFAULT.withThrottle(RetryThrottlePolicy.DISABLED);
 
   private static ClientPolicy policy(RetryBudgetPolicy budget) {
     return EngineHarness.noBreaker()
@@ -51,12 +55,12 @@ class EngineRetryBudgetTest {
   @Test
   void underTotalFailureRetriesStayWithinTwentyPercentOfRequestsPlusTenPerSecond() {
     try (EngineHarness h = new EngineHarness(7)) {
-      EngineHarness.Simulation sim = run(h, RetryBudgetPolicy.DEFAULT, e -> Outcome.http(503));
+      EngineHarness.Simulation sim = run(h, FINAGLE, e -> Outcome.http(503));
 
       assertThat(sim.retries).isLessThanOrEqualTo((long) (0.2 * REQUESTS) + 10 * 10);
       assertThat(sim.retries).as("the budget is used, not just refused").isGreaterThan((long) (0.2 * REQUESTS));
       assertThat(sim.attempts).isEqualTo(sim.calls + sim.retries);
-      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE)).isPositive();
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "budget")).isPositive();
       assertThat(h.counter("mesh.client.retries", "service", SERVICE, "reason", "503")).isEqualTo(sim.retries);
       // A 503 the budget cannot retry is handed to the application as it is.
       assertThat(sim.done).isEqualTo(REQUESTS);
@@ -67,24 +71,26 @@ class EngineRetryBudgetTest {
   @Test
   void aBudgetThatNeverBindsLetsEveryCallRetryTwice() {
     try (EngineHarness h = new EngineHarness(7)) {
-      EngineHarness.Simulation sim = run(h, new RetryBudgetPolicy(1000, 10, Duration.ofSeconds(10)),
-          e -> Outcome.http(503));
+      EngineHarness.Simulation sim = run(h,
+          new RetryBudgetPolicy(1000, 10, Duration.ofSeconds(10), RetryThrottlePolicy.DISABLED), e -> Outcome.http(503));
 
       assertThat(sim.retries).isEqualTo(2 * REQUESTS);
       assertThat(sim.attempts).isEqualTo(3 * REQUESTS);
-      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE)).isZero();
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "budget")).isZero();
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "throttle")).isZero();
     }
   }
 
   @Test
   void aConnectFailureTheBudgetCannotRetryFailsTheCallNamingTheBudgetAndTheLastFailure() {
     try (EngineHarness h = new EngineHarness(7)) {
-      EngineHarness.Simulation sim = run(h, RetryBudgetPolicy.DEFAULT,
+      EngineHarness.Simulation sim = run(h, FINAGLE,
           e -> Outcome.connectFailure(new ConnectException("Connection refused")));
 
       assertThat(sim.retries).isLessThanOrEqualTo((long) (0.2 * REQUESTS) + 10 * 10);
       long exhausted = sim.failures.getOrDefault(RetryBudgetExhaustedException.class, 0L);
-      assertThat(exhausted).isPositive().isEqualTo((long) h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE));
+      assertThat(exhausted).isPositive()
+          .isEqualTo((long) h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "budget"));
       RetryBudgetExhaustedException e = (RetryBudgetExhaustedException) sim.failureSamples.stream()
           .filter(f -> f instanceof RetryBudgetExhaustedException).findFirst().orElseThrow();
       assertThat(e.getMessage())
@@ -128,6 +134,76 @@ class EngineRetryBudgetTest {
           e -> Outcome.connectFailure(new ConnectException("refused")), 1000);
       assertThat(refused.tried()).hasSize(3);
       assertThat(refused.failure()).isNull();
+    }
+  }
+
+  @Test
+  void withTheThrottleTotalFailureGetsAlmostNoRetriesAndTheyComeBackAfterRecovery() {
+    try (EngineHarness h = new EngineHarness(7)) {
+      long start = h.ticker.nanoTime();
+      long outageEnds = start + Duration.ofSeconds(10).toNanos();
+      // Total failure for the first 10 s, then one endpoint of ten keeps failing: retries
+      // rescue its calls, so they must be allowed again.
+      h.service(policy(RetryBudgetPolicy.DEFAULT), EngineHarness.endpoints(10));
+      EngineHarness.Simulation sim = h.new Simulation(h.destination());
+      sim.latencyNanos = e -> 100_000;
+      sim.server = e -> h.ticker.nanoTime() < outageEnds || e.address().host().equals("10.0.0.1")
+          ? Outcome.http(503) : Outcome.http(200);
+      sim.arrivals(1000, REQUESTS).run();
+      long outageRetries = sim.retries;
+      double throttled = h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "throttle");
+      System.out.printf("throttle, outage: %d retries for %d requests (%.2fx), %.0f refused by the throttle%n",
+          outageRetries, sim.calls, (double) sim.attempts / sim.calls, throttled);
+
+      // 5 calls failing despite their retries bring the bucket to half: at most 10 retries.
+      assertThat(outageRetries).isLessThanOrEqualTo(10);
+      assertThat(sim.attempts).isLessThanOrEqualTo(REQUESTS + 10);
+      assertThat(throttled).isGreaterThan(REQUESTS - 10);
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "budget")).isZero();
+
+      // Recovered but for one endpoint: the first successes open the throttle again and retries
+      // rescue the calls that hit the failing endpoint.
+      EngineHarness.Simulation after = h.new Simulation(h.destination());
+      after.latencyNanos = sim.latencyNanos;
+      after.server = sim.server;
+      after.arrivals(1000, REQUESTS).run();
+      long rescuedFailures = after.failures.values().stream().mapToLong(Long::longValue).sum();
+      System.out.printf("throttle, after: %d retries for %d requests, %d calls failed%n",
+          after.retries, after.calls, rescuedFailures);
+      assertThat(after.retries).as("retries allowed again").isGreaterThan(REQUESTS / 20);
+      assertThat(after.failures.getOrDefault(RetryBudgetExhaustedException.class, 0L))
+          .as("refused while the bucket refilled: a few calls").isLessThanOrEqualTo(10);
+      assertThat(rescuedFailures).as("calls that failed despite a retry").isLessThanOrEqualTo(REQUESTS / 100);
+      assertThat(h.destination().inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void aRetryTheThrottleRefusesFailsTheCallSayingWhy() {
+    try (EngineHarness h = new EngineHarness(3)) {
+      h.service(policy(new RetryBudgetPolicy(1000, 1000, Duration.ofSeconds(10), new RetryThrottlePolicy(true, 2, 0.5))),
+          EngineHarness.endpoints(3));
+      // Bucket of 2: one call that fails despite its retries leaves 1, which is not above half.
+      EngineHarness.CallResult first = h.drive(h.destination(), MeshRequest.EMPTY_IDEMPOTENT,
+          e -> Outcome.connectFailure(new ConnectException("Connection refused")), 1000);
+      assertThat(first.tried()).hasSize(3);
+      try (Call call = h.destination().newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+        Attempt a = call.nextAttempt();
+        Decision d = a.complete(Outcome.connectFailure(new ConnectException("Connection refused")));
+
+        assertThat(d.isFail()).isTrue();
+        assertThat(d.failure()).isInstanceOf(RetryBudgetExhaustedException.class)
+            .hasMessage(SERVICE + ": retries suspended: recent calls kept failing despite retries (retry throttle: "
+                + "2 tokens, -1 per failed call, +0.5 per success, retries only above half); last failure: "
+                + "connect-failure: Connection refused " + a.endpoint().address());
+      }
+      assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "throttle")).isEqualTo(1);
+      // A refused call did not count: one success lifts the bucket above half, and retries are
+      // allowed again.
+      h.drive(h.destination(), MeshRequest.EMPTY_IDEMPOTENT, e -> Outcome.http(200), 1000);
+      EngineHarness.CallResult retried = h.drive(h.destination(), MeshRequest.EMPTY_IDEMPOTENT,
+          e -> Outcome.connectFailure(new ConnectException("Connection refused")), 1000);
+      assertThat(retried.tried()).hasSize(3);
     }
   }
 }

@@ -58,7 +58,10 @@ public final class DestinationState implements Destination, ServiceListener {
   // Meters resolved once.
   final Counter attemptSuccess;
   final Counter attemptFailure;
+  /** Retries refused by the budget's window ({@code reason=budget}). */
   final Counter budgetExhausted;
+  /** Retries refused by the budget's throttle ({@code reason=throttle}). */
+  final Counter budgetThrottled;
   final Counter ejections;
   private final AtomicReferenceArray<Counter> retries = new AtomicReferenceArray<>(Slots.COUNT);
 
@@ -71,7 +74,9 @@ public final class DestinationState implements Destination, ServiceListener {
     this.attemptFailure = Counter.builder("mesh.client.attempts").tag("service", service)
         .tag("outcome", "failure").description("Attempts sent, retries included").register(m);
     this.budgetExhausted = Counter.builder("mesh.client.retry.budget.exhausted").tag("service", service)
-        .description("Retries refused because the retry budget was empty").register(m);
+        .tag("reason", "budget").description("Retries refused by the retry budget").register(m);
+    this.budgetThrottled = Counter.builder("mesh.client.retry.budget.exhausted").tag("service", service)
+        .tag("reason", "throttle").description("Retries refused by the retry budget").register(m);
     this.ejections = Counter.builder("mesh.client.ejections").tag("service", service)
         .description("Endpoints ejected by outlier detection").register(m);
     Gauge.builder("mesh.client.endpoints", this, d -> d.endpointCount(false))

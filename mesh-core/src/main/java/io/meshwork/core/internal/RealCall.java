@@ -268,32 +268,50 @@ final class RealCall implements Call, Attempt, PickContext {
     MeshEventListener l = perCall();
     if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
 
+    if (success) {
+      return finish(n, outcome, now);
+    }
+    // Whether a retry could address this failure. A call that retried and still ends with such
+    // a failure is one the throttle counts: retries are not rescuing calls. A call refused its
+    // first retry is not counted, or the throttle, once shut, would keep itself shut.
+    boolean retryable = plan.classifier.retryable(outcome, idempotent);
+    boolean retried = n > 1;
     long remaining = deadlineNanos - now;
-    if (!success && remaining <= 0 && outcome.kind() != Outcome.Kind.CANCELLED) {
+    if (remaining <= 0 && outcome.kind() != Outcome.Kind.CANCELLED) {
       // A failure that arrives after the deadline: the deadline is what stopped the call, in
       // what the caller sees and in the meters, whatever the last attempt reported.
+      if (retryable && retried) plan.budget.onCallFailed();
       return Decision.fail(end(new DeadlineExceededException(dest.service,
           "deadline exceeded after " + n + (n == 1 ? " attempt" : " attempts") + "; last failure: "
               + describe(outcome), outcome.cause(), true), outcome));
     }
-    if (success || n >= plan.maxAttempts || !plan.classifier.retryable(outcome, idempotent)) {
+    if (!retryable) {
       return finish(n, outcome, now);
     }
-    // A retry is wanted: the deadline, then the budget, must allow it.
+    if (n >= plan.maxAttempts) {
+      if (retried) plan.budget.onCallFailed();
+      return finish(n, outcome, now);
+    }
+    // A retry is wanted: the deadline, then the budget's throttle and window, must allow it.
     long backoff = backoff(plan, n);
     if (backoff >= remaining) {
+      if (retried) plan.budget.onCallFailed();
       if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
       return Decision.fail(end(new DeadlineExceededException(dest.service,
           "deadline exceeded: no time left to retry after " + n + " attempts; last failure: "
               + describe(outcome), outcome.cause(), true), outcome));
     }
-    if (!plan.budget.tryWithdraw(now)) {
-      dest.budgetExhausted.increment();
+    boolean throttled = plan.budget.throttled();
+    if (throttled || !plan.budget.tryWithdraw(now)) {
+      if (retried) plan.budget.onCallFailed();
+      (throttled ? dest.budgetThrottled : dest.budgetExhausted).increment();
       dest.rt.listener().onRetryBudgetExhausted(dest.service, outcome);
       if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
+      String rule = throttled
+          ? "retries suspended: recent calls kept failing despite retries (" + plan.budget.describeThrottle() + ")"
+          : "retry budget exhausted (" + plan.budget.describe() + ")";
       return Decision.fail(end(new RetryBudgetExhaustedException(dest.service,
-          "retry budget exhausted (" + plan.budget.describe() + "); last failure: " + describe(outcome),
-          outcome.cause(), outcome.requestSent()), outcome));
+          rule + "; last failure: " + describe(outcome), outcome.cause(), outcome.requestSent()), outcome));
     }
     dest.retryCounter(Slots.of(outcome)).increment();
     dest.rt.listener().onRetry(dest.service, n + 1, backoff, outcome);
@@ -316,6 +334,7 @@ final class RealCall implements Call, Attempt, PickContext {
       return Decision.done(); // closed concurrently; close() recorded it
     }
     long duration = now - startNanos;
+    if (outcome.isSuccess()) plan().budget.onCallSucceeded();
     // A cancelled attempt means the caller gave up: it says nothing of the service's health.
     release(outcome.kind() == Outcome.Kind.CANCELLED ? RESULT_NONE
         : outcome.isSuccess() ? RESULT_SUCCESS : RESULT_FAILURE, now);

@@ -2,6 +2,9 @@ package io.meshwork.core.internal;
 
 import io.meshwork.core.model.Durations;
 import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryThrottlePolicy;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * Finagle's retry budget: every call deposits {@code ratio} of a retry, every retry withdraws
@@ -14,14 +17,37 @@ import io.meshwork.core.model.RetryBudgetPolicy;
  * and allocation-free: two {@link WindowedCounter}s. A withdrawal checks then adds, so threads
  * racing for the last token may overdraw by at most their number; Finagle's budget has the same
  * tolerance.
+ *
+ * <p>The throttle ({@link RetryThrottlePolicy}, gRPC's retry throttling) is a bucket of
+ * thousandths of a token in one int: a call ending in a retryable failure takes a token, a
+ * successful call puts back {@code tokenRatio}; at half full or less, no retries. A success
+ * with the bucket full, the usual case, only reads it, so healthy traffic writes nothing
+ * shared.
  */
 final class RetryBudget {
   private static final int SLICES = 10;
+  private static final int TOKEN = 1000;
+  private static final VarHandle TOKENS;
+
+  static {
+    try {
+      TOKENS = MethodHandles.lookup().findVarHandle(RetryBudget.class, "tokens", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final RetryBudgetPolicy policy;
   private final WindowedCounter deposits;
   private final WindowedCounter withdrawals;
   private final double reserve;
+  private final boolean throttling;
+  private final int maxTokens;
+  private final int halfTokens;
+  private final int tokensPerSuccess;
+  /** The throttle's bucket, in thousandths of a token. */
+  @SuppressWarnings("unused") // through TOKENS
+  private volatile int tokens;
 
   RetryBudget(RetryBudgetPolicy policy) {
     this.policy = policy;
@@ -29,6 +55,12 @@ final class RetryBudget {
     this.deposits = new WindowedCounter(ttl, SLICES);
     this.withdrawals = new WindowedCounter(ttl, SLICES);
     this.reserve = policy.minPerSecond() * (ttl / 1e9);
+    RetryThrottlePolicy t = policy.throttle();
+    this.throttling = t.enabled();
+    this.maxTokens = t.maxTokens() * TOKEN;
+    this.halfTokens = maxTokens / 2;
+    this.tokensPerSuccess = Math.max(1, (int) Math.round(t.tokenRatio() * TOKEN));
+    this.tokens = maxTokens;
   }
 
   RetryBudgetPolicy policy() {
@@ -47,6 +79,43 @@ final class RetryBudget {
     }
     withdrawals.add(1, nowNanos);
     return true;
+  }
+
+  /** Whether the throttle holds retries back: too many recent calls failed despite them. */
+  boolean throttled() {
+    return throttling && (int) TOKENS.getVolatile(this) <= halfTokens;
+  }
+
+  /** A call succeeded: the throttle gets {@code tokenRatio} back, up to full. */
+  void onCallSucceeded() {
+    if (!throttling) return;
+    int t;
+    do {
+      t = (int) TOKENS.getVolatile(this);
+      if (t >= maxTokens) return;
+    } while (!TOKENS.compareAndSet(this, t, Math.min(maxTokens, t + tokensPerSuccess)));
+  }
+
+  /** A call ended in a failure that retries could have addressed: the throttle loses a token. */
+  void onCallFailed() {
+    if (!throttling) return;
+    int t;
+    do {
+      t = (int) TOKENS.getVolatile(this);
+      if (t == 0) return;
+    } while (!TOKENS.compareAndSet(this, t, Math.max(0, t - TOKEN)));
+  }
+
+  /** Tokens in the throttle's bucket (fractional), for messages and tests. */
+  double throttleTokens() {
+    return (int) TOKENS.getVolatile(this) / (double) TOKEN;
+  }
+
+  /** How the throttle reads in messages: {@code 10 tokens, +0.1 per success}. */
+  String describeThrottle() {
+    RetryThrottlePolicy t = policy.throttle();
+    return "retry throttle: " + t.maxTokens() + " tokens, -1 per failed call, +" + t.tokenRatio()
+        + " per success, retries only above half";
   }
 
   /** Retries still allowed in the current window (may be fractional). */

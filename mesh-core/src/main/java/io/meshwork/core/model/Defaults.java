@@ -36,6 +36,17 @@ public final class Defaults {
   public static final int RETRY_BUDGET_MIN_PER_SECOND = 10;
   /** Window over which the budget counts requests (Finagle's default). */
   public static final Duration RETRY_BUDGET_TTL = Duration.ofSeconds(10);
+  /**
+   * Retry throttle bucket size (gRPC's retry throttling, gRFC A6): retries stop once about half
+   * as many calls have failed despite their retries, five here, so a total outage costs a
+   * handful of wasted retries.
+   */
+  public static final int RETRY_THROTTLE_MAX_TOKENS = 10;
+  /**
+   * Tokens a successful call puts back in the retry throttle: retries stay allowed while fewer
+   * than about 1 call in 11 fails despite its retries, and come back within ten successes.
+   */
+  public static final double RETRY_THROTTLE_TOKEN_RATIO = 0.1;
 
   /** Load balancer. */
   public static final LoadBalancerKind LOAD_BALANCER = LoadBalancerKind.PEAK_EWMA;

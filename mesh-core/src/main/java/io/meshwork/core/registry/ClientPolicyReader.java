@@ -7,6 +7,7 @@ import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryThrottlePolicy;
 import io.meshwork.core.model.RetryCondition;
 import io.meshwork.core.model.RetryPolicy;
 import io.meshwork.core.model.Route;
@@ -32,7 +33,8 @@ final class ClientPolicyReader {
       "routes");
   private static final List<String> RETRY_FIELDS = List.of("maxAttempts", "on", "backoff", "perTryTimeout");
   private static final List<String> BACKOFF_FIELDS = List.of("base", "max");
-  private static final List<String> BUDGET_FIELDS = List.of("ratio", "minPerSecond", "ttl");
+  private static final List<String> BUDGET_FIELDS = List.of("ratio", "minPerSecond", "ttl", "throttle");
+  private static final List<String> THROTTLE_FIELDS = List.of("enabled", "maxTokens", "tokenRatio");
   private static final List<String> OUTLIER_FIELDS = List.of("enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold");
   private static final List<String> BREAKER_FIELDS = List.of("enabled", "failureRate", "window", "minCalls",
@@ -149,7 +151,19 @@ final class ClientPolicyReader {
           double ratio = f.number("ratio", d.ratio());
           int minPerSecond = f.integer("minPerSecond", d.minPerSecond());
           Duration ttl = f.duration("ttl", d.ttl());
-          return f.build("retryBudget", () -> new RetryBudgetPolicy(ratio, minPerSecond, ttl));
+          RetryThrottlePolicy throttle = f.object("throttle", d.throttle(), this::throttle);
+          return f.build("retryBudget", () -> new RetryBudgetPolicy(ratio, minPerSecond, ttl, throttle));
+        });
+  }
+
+  private Optional<RetryThrottlePolicy> throttle(Node node, String path) {
+    return reader.fields(node, path, THROTTLE_FIELDS, "a mapping with " + String.join(", ", THROTTLE_FIELDS))
+        .flatMap(f -> {
+          RetryThrottlePolicy d = RetryThrottlePolicy.DEFAULT;
+          boolean enabled = f.bool("enabled", d.enabled());
+          int maxTokens = f.integer("maxTokens", d.maxTokens());
+          double tokenRatio = f.number("tokenRatio", d.tokenRatio());
+          return f.build("retryBudget.throttle", () -> new RetryThrottlePolicy(enabled, maxTokens, tokenRatio));
         });
   }
 

@@ -10,6 +10,7 @@ import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.MeshDocument;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryThrottlePolicy;
 import io.meshwork.core.model.RetryCondition;
 import io.meshwork.core.model.RetryPolicy;
 import io.meshwork.core.model.Route;
@@ -91,7 +92,7 @@ class MeshDocumentParserPropertiesTest {
       "ttl", "loadBalancer", "hashHeader", "outlierDetection", "enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold", "circuitBreaker", "failureRate", "window",
       "minCalls", "openFor", "halfOpenCalls", "maxConcurrentRequests", "zonePreference", "minHealthyPercent",
-      "healthCheck", "service",
+      "healthCheck", "service", "throttle", "maxTokens", "tokenRatio",
       "routes", "name", "match", "headers", "to", "split", "server", "allow", "version", "x-canary",
       "timout", "Greeter", "<<", "", "services.x");
   private static final List<String> SCALARS = List.of("2s", "-2s", "0s", "250ms", "1h", "0", "1", "-1", "3",
@@ -206,7 +207,9 @@ class MeshDocumentParserPropertiesTest {
           "backoff", () -> fields(Map.of("base", this::duration, "max", this::duration)),
           "perTryTimeout", this::duration)));
       f.put("retryBudget", () -> fields(Map.of("ratio", () -> pick("0.2", "1", "1e3", "-0.5", "NaN"),
-          "minPerSecond", this::number, "ttl", this::duration)));
+          "minPerSecond", this::number, "ttl", this::duration,
+          "throttle", () -> fields(Map.of("enabled", this::bool, "maxTokens", this::number,
+              "tokenRatio", () -> pick("0.1", "1", "0", "2", "NaN"))))));
       f.put("loadBalancer", () -> pick("peak-ewma", "least-request", "round-robin", "ring-hash", "random"));
       f.put("hashHeader", this::word);
       f.put("outlierDetection", () -> fields(Map.of("enabled", this::bool, "consecutiveFailures", this::number,
@@ -363,10 +366,14 @@ class MeshDocumentParserPropertiesTest {
         duration(1, 60_000).injectNull(0.3))
         .as((attempts, on, statuses, base, extraMs, perTry) ->
             new RetryPolicy(attempts, on, statuses, base, base.plusMillis(extraMs), perTry));
+    Arbitrary<RetryThrottlePolicy> throttle = Combinators.combine(
+        Arbitraries.of(true, false), Arbitraries.integers().between(1, 1000),
+        Arbitraries.integers().between(1, 1000).map(i -> i / 1000.0))
+        .as(RetryThrottlePolicy::new);
     Arbitrary<RetryBudgetPolicy> budget = Combinators.combine(
         Arbitraries.integers().between(0, 100_000).map(i -> i / 100.0),
         Arbitraries.integers().between(0, 100_000),
-        Arbitraries.integers().between(1, 60).map(Duration::ofSeconds))
+        Arbitraries.integers().between(1, 60).map(Duration::ofSeconds), throttle)
         .as(RetryBudgetPolicy::new);
     Arbitrary<OutlierDetectionPolicy> outliers = Combinators.combine(
         Arbitraries.of(true, false), Arbitraries.integers().between(1, 1000), duration(1, 600_000),
@@ -440,7 +447,8 @@ class MeshDocumentParserPropertiesTest {
       }
       RetryBudgetPolicy b = c.retryBudget();
       lines.add("retryBudget: { ratio: " + b.ratio() + ", minPerSecond: " + b.minPerSecond() + ", ttl: "
-          + Durations.format(b.ttl()) + " }");
+          + Durations.format(b.ttl()) + ", throttle: { enabled: " + b.throttle().enabled() + ", maxTokens: "
+          + b.throttle().maxTokens() + ", tokenRatio: " + b.throttle().tokenRatio() + " } }");
       lines.add("loadBalancer: " + c.loadBalancer().documentName());
       if (c.hashHeader() != null) {
         lines.add("hashHeader: " + quote(c.hashHeader()));

@@ -16,6 +16,7 @@ import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.Protocol;
 import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryThrottlePolicy;
 import io.meshwork.core.model.RetryCondition;
 import io.meshwork.core.model.RetryPolicy;
 import io.meshwork.core.model.Route;
@@ -55,7 +56,7 @@ class MeshDocumentParserTest {
           client:
             timeout: 2s
             retries: { maxAttempts: 4, on: [connect-failure, "503", 429, unavailable, reset], backoff: { base: 20ms, max: 1s }, perTryTimeout: 500ms }
-            retryBudget: { ratio: 0.25, minPerSecond: 7, ttl: 15s }
+            retryBudget: { ratio: 0.25, minPerSecond: 7, ttl: 15s, throttle: { maxTokens: 20, tokenRatio: 0.2 } }
             loadBalancer: ring-hash
             hashHeader: X-User-Id
             outlierDetection: { enabled: false, consecutiveFailures: 7, baseEjection: 10s, maxEjection: 2m, maxEjectedPercent: 40, panicThreshold: 30 }
@@ -94,7 +95,8 @@ class MeshDocumentParserTest {
     assertThat(client.retries()).isEqualTo(new RetryPolicy(4,
         Set.of(RetryCondition.CONNECT_FAILURE, RetryCondition.UNAVAILABLE, RetryCondition.RESET),
         Set.of(503, 429), Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofMillis(500)));
-    assertThat(client.retryBudget()).isEqualTo(new RetryBudgetPolicy(0.25, 7, Duration.ofSeconds(15)));
+    assertThat(client.retryBudget()).isEqualTo(
+        new RetryBudgetPolicy(0.25, 7, Duration.ofSeconds(15), new RetryThrottlePolicy(true, 20, 0.2)));
     assertThat(client.loadBalancer()).isEqualTo(LoadBalancerKind.RING_HASH);
     assertThat(client.hashHeader()).isEqualTo("x-user-id");
     assertThat(client.outlierDetection()).isEqualTo(new OutlierDetectionPolicy(
@@ -219,6 +221,43 @@ class MeshDocumentParserTest {
         .isEqualTo(HealthCheckPolicy.disabled());
     assertThat(doc.service("whole").client().healthCheck()).isEqualTo(HealthCheckPolicy.DEFAULT);
     assertThat(doc.service("unset").client().healthCheck()).isEqualTo(HealthCheckPolicy.DEFAULT);
+  }
+
+  @Test
+  void theRetryThrottleCanBeTurnedOffAndABadOneIsRefusedWithItsPath() {
+    MeshDocument doc = parse("""
+        services:
+          greeter:
+            client: { retryBudget: { throttle: { enabled: false } } }
+        """);
+    assertThat(doc.service("greeter").client().retryBudget())
+        .isEqualTo(RetryBudgetPolicy.DEFAULT.withThrottle(RetryThrottlePolicy.DISABLED));
+
+    assertThatThrownBy(() -> parse("""
+        services:
+          greeter:
+            client:
+              retryBudget:
+                throttle: { maxTokens: 0 }
+        """))
+        .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.problems())
+            .singleElement().satisfies(p -> {
+              assertThat(p.field()).isEqualTo("services.greeter.client.retryBudget.throttle.maxTokens");
+              assertThat(p.line()).isEqualTo(5);
+              assertThat(p.message()).contains("expected: 1 to 1000");
+            }));
+    assertThatThrownBy(() -> parse("""
+        services:
+          greeter:
+            client:
+              retryBudget:
+                throttle: { tokenRate: 0.1 }
+        """))
+        .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.problems())
+            .singleElement().satisfies(p -> {
+              assertThat(p.field()).isEqualTo("services.greeter.client.retryBudget.throttle.tokenRate");
+              assertThat(p.message()).contains("tokenRatio");
+            }));
   }
 
   @Test
