@@ -10,9 +10,9 @@ import java.time.Duration;
  *
  * @param enabled default true
  * @param failureRate percent, 1 to 100, default 50
- * @param window sliding window, 1s to 1h, default 20s
+ * @param window sliding window, 1s to 1h, default 10s
  * @param minCalls calls before the rate counts, 1 to 100000, default 20
- * @param openFor time open, default 10s
+ * @param openFor time open, default 5s
  * @param halfOpenCalls probes while half open, 1 to 1000, default 5
  */
 public record CircuitBreakerPolicy(

@@ -64,12 +64,18 @@ public final class Defaults {
 
   /** Failure rate (percent) that opens the service-level circuit breaker. */
   public static final int BREAKER_FAILURE_RATE = 50;
-  /** Sliding window of the circuit breaker. */
-  public static final Duration BREAKER_WINDOW = Duration.ofSeconds(20);
+  /**
+   * Sliding window of the circuit breaker (Hystrix's): short enough that a total outage opens
+   * the breaker within seconds, not only once it has lasted half the window.
+   */
+  public static final Duration BREAKER_WINDOW = Duration.ofSeconds(10);
   /** Calls in the window before the breaker may open. */
   public static final int BREAKER_MIN_CALLS = 20;
-  /** How long an open breaker refuses calls before letting probes through. */
-  public static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(10);
+  /**
+   * How long an open breaker refuses calls before letting probes through (Hystrix's): also the
+   * longest a recovered service can go on being refused, so kept short; probes cost little.
+   */
+  public static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(5);
   /** Probe calls let through while half open. */
   public static final int BREAKER_HALF_OPEN_CALLS = 5;
 

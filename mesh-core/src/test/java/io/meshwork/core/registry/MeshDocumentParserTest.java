@@ -148,7 +148,8 @@ class MeshDocumentParserTest {
     ClientPolicy client = doc.service("greeter").client();
     assertThat(client.retries().onStatus()).containsExactly(503);
     assertThat(client.outlierDetection()).isEqualTo(OutlierDetectionPolicy.DEFAULT);
-    assertThat(client.circuitBreaker()).isEqualTo(CircuitBreakerPolicy.DEFAULT);
+    assertThat(client.circuitBreaker()).isEqualTo(new CircuitBreakerPolicy(true, 50, Duration.ofSeconds(20), 20,
+        Duration.ofSeconds(10), Defaults.BREAKER_HALF_OPEN_CALLS));
     assertThat(client.routes()).extracting(Route::name).containsExactly("route-1", "route-2");
   }
 
