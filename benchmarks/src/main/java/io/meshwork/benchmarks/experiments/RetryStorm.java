@@ -10,6 +10,7 @@ import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryBudgetPolicy;
+import io.meshwork.core.model.RetryThrottlePolicy;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.http.MeshHttp;
@@ -52,9 +53,12 @@ import org.knowm.xchart.XYChart;
  *       (exponential random backoff from 25 ms), each attempt to the next replica: what a service
  *       without a budget does;
  *   <li><b>mesh</b>: {@link MeshHttp} with 3 attempts and every default: the retry budget (20 % of
- *       requests + 10/s over 10 s), outlier detection and the circuit breaker;
+ *       requests + 10/s over 10 s, with its failure throttle), outlier detection and the circuit
+ *       breaker;
  *   <li><b>mesh-budget-only</b>: the same with outlier detection and the breaker off, so that
- *       only the budget limits retries.
+ *       only the budget (window and throttle) limits retries;
+ *   <li><b>mesh-window-only</b>: the budget's Finagle window alone (throttle, breaker and outlier
+ *       detection off): what Finagle's semantics allow under total failure.
  * </ul>
  *
  * <p>Attempts are counted where they land, at the servers, per second; requests and successes
@@ -81,7 +85,8 @@ public final class RetryStorm {
     NONE("none", "no retries (plain OkHttp, 1 attempt)"),
     FIXED_3("fixed-3", "fixed 3 attempts (Resilience4j Retry)"),
     MESH("mesh", "mesh: 3 attempts, retry budget, all defaults"),
-    MESH_BUDGET_ONLY("mesh-budget-only", "mesh: 3 attempts, retry budget only (breaker and outlier detection off)");
+    MESH_BUDGET_ONLY("mesh-budget-only", "mesh: 3 attempts, retry budget only (breaker and outlier detection off)"),
+    MESH_WINDOW_ONLY("mesh-window-only", "mesh: 3 attempts, the budget's Finagle window only (throttle, breaker, outlier detection off)");
 
     final String id;
     final String title;
@@ -276,8 +281,9 @@ public final class RetryStorm {
     ClientPolicy.Builder b = ClientPolicy.builder()
         .timeout(DEADLINE)
         .retries(ClientPolicy.DEFAULT.retries().withMaxAttempts(s == Strategy.NONE ? 1 : ATTEMPTS))
-        .retryBudget(RetryBudgetPolicy.DEFAULT);
-    if (s == Strategy.MESH_BUDGET_ONLY) {
+        .retryBudget(s == Strategy.MESH_WINDOW_ONLY
+            ? RetryBudgetPolicy.DEFAULT.withThrottle(RetryThrottlePolicy.DISABLED) : RetryBudgetPolicy.DEFAULT);
+    if (s == Strategy.MESH_BUDGET_ONLY || s == Strategy.MESH_WINDOW_ONLY) {
       OutlierDetectionPolicy od = OutlierDetectionPolicy.DEFAULT;
       CircuitBreakerPolicy cb = CircuitBreakerPolicy.DEFAULT;
       b.outlierDetection(new OutlierDetectionPolicy(false, od.consecutiveFailures(), od.baseEjection(), od.maxEjection(),
@@ -297,7 +303,7 @@ public final class RetryStorm {
   }
 
   private static Client client(Strategy strategy, OkHttpClient http, List<Endpoint> endpoints) {
-    if (strategy == Strategy.MESH || strategy == Strategy.MESH_BUDGET_ONLY) {
+    if (strategy != Strategy.NONE && strategy != Strategy.FIXED_3) {
       Request request = new Request.Builder().url("http://" + SERVICE + "/").build();
       return () -> outcome(() -> http.newCall(request).execute());
     }
@@ -391,7 +397,7 @@ public final class RetryStorm {
     md.append("Failures by kind, and the mesh's own counts:\n\n");
     Table f = new Table("strategy", "failed requests", "retries (mesh)", "retries refused by the budget", "sent per s", "max send lag");
     for (Run r : runs) {
-      boolean mesh = r.strategy == Strategy.MESH || r.strategy == Strategy.MESH_BUDGET_ONLY;
+      boolean mesh = r.strategy != Strategy.NONE && r.strategy != Strategy.FIXED_3;
       f.row(r.strategy.id, r.failures.isEmpty() ? "none" : r.failures.toString().replaceAll("[{}]", ""),
           mesh ? r.meshRetries : "–", mesh ? r.budgetExhausted : "–", Table.num(r.sentPerSecond, 1),
           Table.num(r.maxLagMicros / 1000.0, 1) + " ms");
