@@ -241,7 +241,9 @@ final class RealCall implements Call, Attempt, PickContext {
 
   /** Completes attempt {@code n}; a stale or repeated completion records nothing. */
   Decision complete(int n, Outcome outcome) {
-    if (!STATE.compareAndSet(this, (n << 2) | IN_FLIGHT, (n << 2) | IDLE)) {
+    boolean success = outcome.isSuccess();
+    // A success ends the call: one transition, IN_FLIGHT -> ENDED, instead of two.
+    if (!STATE.compareAndSet(this, (n << 2) | IN_FLIGHT, (n << 2) | (success ? ENDED : IDLE))) {
       // Completed already, superseded by a later attempt, or closed: nothing is recorded twice.
       return Decision.done();
     }
@@ -251,7 +253,6 @@ final class RealCall implements Call, Attempt, PickContext {
     long latency = now - attemptStartNanos;
     EndpointState e = endpoint;
     e.pending.decrementAndGet();
-    boolean success = outcome.isSuccess();
     if (outcome.kind() == Outcome.Kind.RESPONSE || outcome.kind() == Outcome.Kind.TIMEOUT) {
       // A timeout's elapsed time is a lower bound on the endpoint's latency: without it an
       // endpoint that stops answering keeps its old, fast estimate (linkerd2-proxy and Finagle
@@ -269,7 +270,7 @@ final class RealCall implements Call, Attempt, PickContext {
     if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
 
     if (success) {
-      return finish(n, outcome, now);
+      return ended(n, outcome, now);
     }
     // Whether a retry could address this failure. A call that retried and still ends with such
     // a failure is one the throttle counts: retries are not rescuing calls. A call refused its
@@ -333,6 +334,11 @@ final class RealCall implements Call, Attempt, PickContext {
     if (!STATE.compareAndSet(this, (n << 2) | IDLE, (n << 2) | ENDED)) {
       return Decision.done(); // closed concurrently; close() recorded it
     }
+    return ended(n, outcome, now);
+  }
+
+  /** Records the end of a call this thread moved to ENDED with {@code outcome}. */
+  private Decision ended(int n, Outcome outcome, long now) {
     long duration = now - startNanos;
     if (outcome.isSuccess()) plan().budget.onCallSucceeded();
     // A cancelled attempt means the caller gave up: it says nothing of the service's health.

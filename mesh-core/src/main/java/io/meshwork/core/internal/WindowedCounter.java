@@ -8,22 +8,32 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * bits) into one long, so starting a new slice and adding to it is one compare-and-set and no
  * add is ever lost to a reset. Reads sum the slices whose epoch lies in the window.
  *
+ * <p>Striped like {@link java.util.concurrent.atomic.LongAdder}: each slice has
+ * {@link #STRIPES} cells, each on its own cache line, and a thread adds to the cell its id
+ * hashes to. Every call of every thread adds to the breaker's and the budget's windows, so a
+ * single cell per slice would be a line that all cores fight over; reads, which happen on
+ * failures and retries only, sum all cells.
+ *
  * <p>Cost: {@link #add} is one CAS (retried under contention) and, while time stays in the
  * same slice, no division: the current slice is cached in an immutable {@link Cursor} that is
- * replaced once per slice period. {@link #sum} reads every slice.
+ * replaced once per slice period. {@link #sum} reads every cell.
  */
 final class WindowedCounter {
   private static final int COUNT_BITS = 40;
   private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
   private static final long EPOCH_MASK = (1L << (64 - COUNT_BITS)) - 1;
+  /** Cells per slice: a power of two, enough for the cores that usually share a destination. */
+  static final int STRIPES = 4;
+  /** Longs per cell: one cache line, so that stripes do not share one. */
+  private static final int PAD = 8;
 
   private final long sliceNanos;
   private final int slices;
   private final AtomicLongArray cells;
   private volatile Cursor cursor = new Cursor(0, 0, 0, 0);
 
-  /** The slice that time [start, end) falls in. */
-  private record Cursor(long start, long end, int slot, long tag) {}
+  /** The slice that time [start, end) falls in; {@code base} is its first cell's index. */
+  private record Cursor(long start, long end, int base, long tag) {}
 
   WindowedCounter(long windowNanos, int slices) {
     if (slices < 1 || windowNanos < slices) {
@@ -31,7 +41,7 @@ final class WindowedCounter {
     }
     this.slices = slices;
     this.sliceNanos = windowNanos / slices;
-    this.cells = new AtomicLongArray(slices);
+    this.cells = new AtomicLongArray(slices * STRIPES * PAD);
   }
 
   private Cursor cursor(long nowNanos) {
@@ -41,23 +51,29 @@ final class WindowedCounter {
     }
     long epoch = Math.floorDiv(nowNanos, sliceNanos);
     c = new Cursor(epoch * sliceNanos, epoch * sliceNanos + sliceNanos,
-        (int) Math.floorMod(epoch, (long) slices), epoch & EPOCH_MASK);
+        (int) Math.floorMod(epoch, (long) slices) * STRIPES * PAD, epoch & EPOCH_MASK);
     cursor = c;
     return c;
+  }
+
+  /** This thread's stripe, as a cell offset within a slice. */
+  private static int stripe() {
+    long id = Thread.currentThread().getId();
+    return (((int) (id * 0x9E3779B97F4A7C15L >>> 32)) & (STRIPES - 1)) * PAD;
   }
 
   /** Adds {@code n} (> 0) at time {@code nowNanos}. */
   void add(long n, long nowNanos) {
     Cursor c = cursor(nowNanos);
-    int slot = c.slot;
+    int index = c.base + stripe();
     long tag = c.tag;
     while (true) {
-      long cell = cells.get(slot);
+      long cell = cells.get(index);
       long cellTag = cell >>> COUNT_BITS;
       long next = cellTag == tag
           ? (tag << COUNT_BITS) | Math.min(COUNT_MASK, (cell & COUNT_MASK) + n)
           : (tag << COUNT_BITS) | Math.min(COUNT_MASK, n);
-      if (cells.compareAndSet(slot, cell, next)) {
+      if (cells.compareAndSet(index, cell, next)) {
         return;
       }
     }
@@ -67,7 +83,7 @@ final class WindowedCounter {
   long sum(long nowNanos) {
     long epoch = cursor(nowNanos).tag;
     long total = 0;
-    for (int i = 0; i < slices; i++) {
+    for (int i = 0; i < cells.length(); i += PAD) {
       long cell = cells.get(i);
       long age = (epoch - (cell >>> COUNT_BITS)) & EPOCH_MASK;
       if (age < slices) {
