@@ -14,8 +14,9 @@ public interface MeshRequest {
 
   /**
    * Whether sending the request twice has the same effect as once (GET, HEAD, PUT, DELETE,
-   * OPTIONS in HTTP; methods the registry marks idempotent in gRPC). A non-idempotent request
-   * is retried only when it provably never reached a server.
+   * OPTIONS in HTTP; in gRPC, methods the proto's {@code idempotency_level}, the caller's call
+   * option or the registry's {@link io.meshwork.core.model.RetryPolicy#idempotentMethods} mark).
+   * A non-idempotent request is retried only when it provably never reached a server.
    */
   boolean idempotent();
 

@@ -56,7 +56,7 @@ final class Check {
   }
 
   /** {@code 'text'}, at most 80 characters of it, line breaks, tabs and other control characters escaped. */
-  private static String quote(String text) {
+  static String quote(String text) {
     int max = 80;
     boolean shortened = text.length() > max;
     StringBuilder b = new StringBuilder("'");

@@ -9,7 +9,10 @@ import java.util.Set;
  *
  * <p>Whatever the policy says, a request that may have reached the server is retried only
  * when it is idempotent, and every retry also needs the retry budget and the deadline to
- * allow it.
+ * allow it. An HTTP request is idempotent by its method; a gRPC call when its proto says so
+ * ({@code idempotency_level}), when the caller says so (a call option), or when this policy
+ * lists its method in {@link #idempotentMethods}. A request that provably never left (a
+ * refused connection) may be retried either way.
  *
  * @param maxAttempts attempts per call including the first, 1 to 10; default
  *     {@value Defaults#MAX_ATTEMPTS}
@@ -20,6 +23,14 @@ import java.util.Set;
  * @param backoffMax largest backoff, default 250ms
  * @param perTryTimeout timeout of one attempt, capped by the remaining deadline; {@code null}
  *     (the default) means the remaining deadline
+ * @param idempotentMethods gRPC methods ({@code package.Service/Method}, or {@code
+ *     package.Service/*} for all of a service's) that callers may treat as idempotent, and so
+ *     retry after the request may have reached a server; default none. For services whose
+ *     protos do not declare {@code idempotency_level}, or whose callers cannot be changed to
+ *     pass the call option, this is where the owner of a service says which methods are safe to
+ *     repeat; a change applies to the next call. It concerns gRPC only: for HTTP the request's
+ *     method still decides (GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a replayable body are
+ *     idempotent) and this list is ignored. See {@link IdempotentMethods} for the syntax.
  */
 public record RetryPolicy(
     int maxAttempts,
@@ -27,7 +38,8 @@ public record RetryPolicy(
     Set<Integer> onStatus,
     Duration backoffBase,
     Duration backoffMax,
-    Duration perTryTimeout) {
+    Duration perTryTimeout,
+    IdempotentMethods idempotentMethods) {
 
   public static final RetryPolicy DEFAULT = new RetryPolicy(
       Defaults.MAX_ATTEMPTS,
@@ -35,8 +47,16 @@ public record RetryPolicy(
       Set.of(),
       Defaults.BACKOFF_BASE,
       Defaults.BACKOFF_MAX,
-      null);
+      null,
+      IdempotentMethods.NONE);
 
+  /** A policy that lists no idempotent gRPC method (the form from before that field existed). */
+  public RetryPolicy(int maxAttempts, Set<RetryCondition> on, Set<Integer> onStatus, Duration backoffBase,
+      Duration backoffMax, Duration perTryTimeout) {
+    this(maxAttempts, on, onStatus, backoffBase, backoffMax, perTryTimeout, IdempotentMethods.NONE);
+  }
+
+  /** Checks every field; {@code null} {@code idempotentMethods} means none. */
   public RetryPolicy {
     Check.range("retries.maxAttempts", maxAttempts, 1, 10);
     on = on == null || on.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(on));
@@ -53,6 +73,17 @@ public record RetryPolicy(
     if (perTryTimeout != null) {
       Check.positive("retries.perTryTimeout", perTryTimeout);
     }
+    if (idempotentMethods == null) {
+      idempotentMethods = IdempotentMethods.NONE;
+    }
+  }
+
+  /**
+   * Whether the gRPC method {@code fullMethodName} ({@code package.Service/Method}) is listed in
+   * {@link #idempotentMethods}, by name or by its service. Allocation-free.
+   */
+  public boolean idempotent(String fullMethodName) {
+    return idempotentMethods.contains(fullMethodName);
   }
 
   /** A policy that never retries. */
@@ -60,19 +91,36 @@ public record RetryPolicy(
     return DEFAULT.withMaxAttempts(1);
   }
 
+  /** This policy with {@code n} attempts per call. */
   public RetryPolicy withMaxAttempts(int n) {
-    return new RetryPolicy(n, on, onStatus, backoffBase, backoffMax, perTryTimeout);
+    return new RetryPolicy(n, on, onStatus, backoffBase, backoffMax, perTryTimeout, idempotentMethods);
   }
 
+  /** This policy retrying these failure kinds and HTTP status codes. */
   public RetryPolicy withOn(Set<RetryCondition> conditions, Set<Integer> statuses) {
-    return new RetryPolicy(maxAttempts, conditions, statuses, backoffBase, backoffMax, perTryTimeout);
+    return new RetryPolicy(maxAttempts, conditions, statuses, backoffBase, backoffMax, perTryTimeout,
+        idempotentMethods);
   }
 
+  /** This policy with another backoff. */
   public RetryPolicy withBackoff(Duration base, Duration max) {
-    return new RetryPolicy(maxAttempts, on, onStatus, base, max, perTryTimeout);
+    return new RetryPolicy(maxAttempts, on, onStatus, base, max, perTryTimeout, idempotentMethods);
   }
 
+  /** This policy with another per-try timeout ({@code null}: the remaining deadline). */
   public RetryPolicy withPerTryTimeout(Duration timeout) {
-    return new RetryPolicy(maxAttempts, on, onStatus, backoffBase, backoffMax, timeout);
+    return new RetryPolicy(maxAttempts, on, onStatus, backoffBase, backoffMax, timeout, idempotentMethods);
+  }
+
+  /**
+   * This policy with these idempotent gRPC methods, e.g. {@code
+   * withIdempotentMethods("greeter.Greeter/SayHello", "greeter.Admin/*")}.
+   *
+   * @throws IllegalArgumentException for an entry that is not {@code package.Service/Method} or
+   *     {@code package.Service/*}
+   */
+  public RetryPolicy withIdempotentMethods(String... methods) {
+    return new RetryPolicy(maxAttempts, on, onStatus, backoffBase, backoffMax, perTryTimeout,
+        IdempotentMethods.of(methods));
   }
 }
