@@ -4,6 +4,7 @@ import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Defaults;
 import io.meshwork.core.model.HealthCheckPolicy;
+import io.meshwork.core.model.IdempotentMethods;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryBudgetPolicy;
@@ -13,6 +14,7 @@ import io.meshwork.core.model.RetryPolicy;
 import io.meshwork.core.model.Route;
 import io.meshwork.core.model.ZonePreference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +33,10 @@ final class ClientPolicyReader {
   private static final List<String> FIELDS = List.of("timeout", "retries", "retryBudget", "loadBalancer",
       "hashHeader", "outlierDetection", "circuitBreaker", "maxConcurrentRequests", "zonePreference", "healthCheck",
       "routes");
-  private static final List<String> RETRY_FIELDS = List.of("maxAttempts", "on", "backoff", "perTryTimeout");
+  private static final List<String> RETRY_FIELDS =
+      List.of("maxAttempts", "on", "backoff", "perTryTimeout", "idempotentMethods");
+  private static final String IDEMPOTENT_METHOD =
+      "a gRPC method such as greeter.Greeter/SayHello, or greeter.Greeter/* for all of a service's methods";
   private static final List<String> BACKOFF_FIELDS = List.of("base", "max");
   private static final List<String> BUDGET_FIELDS = List.of("ratio", "minPerSecond", "ttl", "throttle");
   private static final List<String> THROTTLE_FIELDS = List.of("enabled", "maxTokens", "tokenRatio");
@@ -96,9 +101,27 @@ final class ClientPolicyReader {
           RetryOn on = f.object("on", new RetryOn(d.on(), d.onStatus()), this::retryOn);
           Backoff backoff = f.object("backoff", new Backoff(d.backoffBase(), d.backoffMax()), this::backoff);
           Duration perTryTimeout = f.optionalDuration("perTryTimeout").orElse(d.perTryTimeout());
-          return f.build("retries",
-              () -> new RetryPolicy(maxAttempts, on.conditions(), on.statuses(), backoff.base(), backoff.max(), perTryTimeout));
+          IdempotentMethods idempotent = f.object("idempotentMethods", d.idempotentMethods(), this::idempotentMethods);
+          return f.build("retries", () -> new RetryPolicy(maxAttempts, on.conditions(), on.statuses(),
+              backoff.base(), backoff.max(), perTryTimeout, idempotent));
         });
+  }
+
+  /** {@code retries.idempotentMethods}: gRPC methods, each entry checked (and reported) on its own line. */
+  private Optional<IdempotentMethods> idempotentMethods(Node node, String path) {
+    Optional<SequenceNode> seq = reader.list(node, path, "a list of gRPC methods such as greeter.Greeter/SayHello"
+        + " or greeter.Greeter/*");
+    if (seq.isEmpty()) {
+      return Optional.empty();
+    }
+    int before = reader.problems().count();
+    List<String> names = new ArrayList<>();
+    List<Node> items = seq.get().getValue();
+    for (int i = 0; i < items.size(); i++) {
+      reader.parsed(items.get(i), NodeReader.element(path, i), IDEMPOTENT_METHOD, IdempotentMethods::check)
+          .ifPresent(names::add);
+    }
+    return reader.problems().count() > before ? Optional.empty() : Optional.of(IdempotentMethods.of(names));
   }
 
   /** What {@code retries.on} lists: named conditions and HTTP status codes. */

@@ -6,6 +6,7 @@ import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Durations;
 import io.meshwork.core.model.HealthCheckPolicy;
+import io.meshwork.core.model.IdempotentMethods;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.MeshDocument;
 import io.meshwork.core.model.OutlierDetectionPolicy;
@@ -92,7 +93,7 @@ class MeshDocumentParserPropertiesTest {
       "ttl", "loadBalancer", "hashHeader", "outlierDetection", "enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold", "circuitBreaker", "failureRate", "window",
       "minCalls", "openFor", "halfOpenCalls", "maxConcurrentRequests", "zonePreference", "minHealthyPercent",
-      "healthCheck", "service", "throttle", "maxTokens", "tokenRatio",
+      "healthCheck", "service", "throttle", "maxTokens", "tokenRatio", "idempotentMethods",
       "routes", "name", "match", "headers", "to", "split", "server", "allow", "version", "x-canary",
       "timout", "Greeter", "<<", "", "services.x");
   private static final List<String> SCALARS = List.of("2s", "-2s", "0s", "250ms", "1h", "0", "1", "-1", "3",
@@ -100,7 +101,8 @@ class MeshDocumentParserPropertiesTest {
       "strict", "permissive", "disabled", "http", "grpc", "peak-ewma", "ring-hash", "round-robin",
       "least-request", "connect-failure", "503", "5xx", "127.0.0.1:8081", "[::1]:80", "localhost", "*",
       "frontend", "v1", "x-user-id", "\"\"", "''", "\"quoted: value\"", "'it''s'", "\"\\u0000\"", "&anchor x",
-      "*anchor", "!!binary aGk=", "|\n  literal", ".inf", "0x1F", "+5", "\"503\"");
+      "*anchor", "!!binary aGk=", "|\n  literal", ".inf", "0x1F", "+5", "\"503\"", "greeter.Greeter/SayHello",
+      "\"greeter.Greeter/*\"", "a/b/c");
 
   @Property(tries = 500)
   void plausibleDocumentsAreParsedOrRefused(@ForAll("documents") String text) {
@@ -205,7 +207,10 @@ class MeshDocumentParserPropertiesTest {
       f.put("retries", () -> fields(Map.of("maxAttempts", this::number,
           "on", () -> list(() -> pick("connect-failure", "503", "429", "unavailable", "5xx", "200", "nope")),
           "backoff", () -> fields(Map.of("base", this::duration, "max", this::duration)),
-          "perTryTimeout", this::duration)));
+          "perTryTimeout", this::duration,
+          "idempotentMethods", () -> list(() -> pick("greeter.Greeter/SayHello", "\"greeter.Greeter/*\"", "Svc/M",
+              "SayHello", "a/b/c", "\"a b/C\"", "\"*/*\"", "\"a.B/Get*\"", "\"a.B/\\u0000\"", "/M", "\"\"",
+              "s".repeat(IdempotentMethods.MAX_LENGTH) + "/M")))));
       f.put("retryBudget", () -> fields(Map.of("ratio", () -> pick("0.2", "1", "1e3", "-0.5", "NaN"),
           "minPerSecond", this::number, "ttl", this::duration,
           "throttle", () -> fields(Map.of("enabled", this::bool, "maxTokens", this::number,
@@ -363,9 +368,10 @@ class MeshDocumentParserPropertiesTest {
         Arbitraries.integers().between(400, 599).set().ofMaxSize(4),
         duration(1, 5_000),
         Arbitraries.integers().between(0, 5_000),
-        duration(1, 60_000).injectNull(0.3))
-        .as((attempts, on, statuses, base, extraMs, perTry) ->
-            new RetryPolicy(attempts, on, statuses, base, base.plusMillis(extraMs), perTry));
+        duration(1, 60_000).injectNull(0.3),
+        idempotentMethods())
+        .as((attempts, on, statuses, base, extraMs, perTry, methods) ->
+            new RetryPolicy(attempts, on, statuses, base, base.plusMillis(extraMs), perTry, methods));
     Arbitrary<RetryThrottlePolicy> throttle = Combinators.combine(
         Arbitraries.of(true, false), Arbitraries.integers().between(1, 1000),
         Arbitraries.integers().between(1, 1000).map(i -> i / 1000.0))
@@ -403,6 +409,19 @@ class MeshDocumentParserPropertiesTest {
             .outlierDetection(o).circuitBreaker(cb).maxConcurrentRequests(max))
         .flatMap(builder -> Combinators.combine(zones, health, routes(header)).as((z, h, routes) ->
             builder.zonePreference(z).healthCheck(h).routes(routes).build()));
+  }
+
+  /**
+   * Up to four gRPC methods or {@code Service/*} entries, with names from plain identifiers to
+   * characters YAML must quote (quotes, backslash, colon, hash, brackets, non-ASCII).
+   */
+  private static Arbitrary<IdempotentMethods> idempotentMethods() {
+    Arbitrary<String> name = Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z')
+        .withChars('.', '_', '-', '0', '9', 'é', '中', ':', '#', '"', '\'', '\\', '[', ',', '{', '&', '!')
+        .ofMinLength(1).ofMaxLength(20);
+    Arbitrary<String> entry = Combinators.combine(name, Arbitraries.oneOf(name, Arbitraries.just("*")))
+        .as((service, method) -> service + "/" + method);
+    return entry.set().ofMaxSize(4).map(IdempotentMethods::of);
   }
 
   /** Whole durations in us, ms, s, m or h, so that they are written exactly. */
@@ -444,6 +463,12 @@ class MeshDocumentParserPropertiesTest {
           + Durations.format(r.backoffMax()) + " }");
       if (r.perTryTimeout() != null) {
         lines.add("  perTryTimeout: " + Durations.format(r.perTryTimeout()));
+      }
+      if (!r.idempotentMethods().isEmpty() || r.maxAttempts() % 2 == 0) {
+        // Plain where YAML allows it (greeter.Greeter/*), quoted otherwise; [] for none.
+        lines.add("  idempotentMethods: [" + r.idempotentMethods().names().stream()
+            .map(m -> m.matches("[A-Za-z0-9_.]+/([A-Za-z0-9_]+|\\*)") ? m : quote(m))
+            .collect(Collectors.joining(", ")) + "]");
       }
       RetryBudgetPolicy b = c.retryBudget();
       lines.add("retryBudget: { ratio: " + b.ratio() + ", minPerSecond: " + b.minPerSecond() + ", ttl: "

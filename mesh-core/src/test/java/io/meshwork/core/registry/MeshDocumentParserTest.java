@@ -10,6 +10,7 @@ import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Defaults;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.HealthCheckPolicy;
+import io.meshwork.core.model.IdempotentMethods;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.MeshDocument;
 import io.meshwork.core.model.MeshSettings;
@@ -55,7 +56,7 @@ class MeshDocumentParserTest {
             - greeter-3.internal:443
           client:
             timeout: 2s
-            retries: { maxAttempts: 4, on: [connect-failure, "503", 429, unavailable, reset], backoff: { base: 20ms, max: 1s }, perTryTimeout: 500ms }
+            retries: { maxAttempts: 4, on: [connect-failure, "503", 429, unavailable, reset], backoff: { base: 20ms, max: 1s }, perTryTimeout: 500ms, idempotentMethods: [ greeter.Greeter/SayHello, "admin.Admin/*" ] }
             retryBudget: { ratio: 0.25, minPerSecond: 7, ttl: 15s, throttle: { maxTokens: 20, tokenRatio: 0.2 } }
             loadBalancer: ring-hash
             hashHeader: X-User-Id
@@ -94,7 +95,8 @@ class MeshDocumentParserTest {
     assertThat(client.timeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(client.retries()).isEqualTo(new RetryPolicy(4,
         Set.of(RetryCondition.CONNECT_FAILURE, RetryCondition.UNAVAILABLE, RetryCondition.RESET),
-        Set.of(503, 429), Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofMillis(500)));
+        Set.of(503, 429), Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofMillis(500),
+        IdempotentMethods.of("greeter.Greeter/SayHello", "admin.Admin/*")));
     assertThat(client.retryBudget()).isEqualTo(
         new RetryBudgetPolicy(0.25, 7, Duration.ofSeconds(15), new RetryThrottlePolicy(true, 20, 0.2)));
     assertThat(client.loadBalancer()).isEqualTo(LoadBalancerKind.RING_HASH);
@@ -259,6 +261,102 @@ class MeshDocumentParserTest {
               assertThat(p.field()).isEqualTo("services.greeter.client.retryBudget.throttle.tokenRate");
               assertThat(p.message()).contains("tokenRatio");
             }));
+  }
+
+  @Test
+  void idempotentGrpcMethodsAreListedByFullNameOrByService() {
+    MeshDocument doc = parse("""
+        services:
+          greeter:
+            protocol: grpc
+            client:
+              retries:
+                maxAttempts: 2
+                idempotentMethods:
+                  - greeter.Greeter/SayHello
+                  - "greeter.Admin/*"
+                  - greeter.Greeter/SayHello
+          other:
+            client: { retries: { idempotentMethods: [] } }
+          third:
+            client: { retries: { idempotentMethods: ~ } }
+          readme:
+            client:
+              retries: { maxAttempts: 3, on: [connect-failure, unavailable], backoff: { base: 25ms, max: 250ms },
+                         idempotentMethods: [ greeter.Greeter/SayHello, "greeter.Lookup/*" ] }   # gRPC only; default none
+        """);
+
+    RetryPolicy retries = doc.service("greeter").client().retries();
+    assertThat(retries).isEqualTo(RetryPolicy.DEFAULT.withMaxAttempts(2)
+        .withIdempotentMethods("greeter.Greeter/SayHello", "greeter.Admin/*"));
+    assertThat(retries.idempotent("greeter.Greeter/SayHello")).isTrue();
+    assertThat(retries.idempotent("greeter.Greeter/Register")).isFalse();
+    assertThat(retries.idempotent("greeter.Admin/Drain")).isTrue();
+    assertThat(doc.service("other").client().retries()).isEqualTo(RetryPolicy.DEFAULT);
+    assertThat(doc.service("third").client().retries()).isEqualTo(RetryPolicy.DEFAULT);
+    assertThat(doc.service("readme").client().retries().idempotentMethods())
+        .isEqualTo(IdempotentMethods.of("greeter.Greeter/SayHello", "greeter.Lookup/*"));
+  }
+
+  @Test
+  void aBadIdempotentMethodIsRefusedAtItsOwnLineWithItsPath() {
+    assertThatThrownBy(() -> parse("""
+        services:
+          greeter:
+            client:
+              retries:
+                idempotentMethods:
+                  - greeter.Greeter/SayHello
+                  - greeter.Greeter.Register
+                  - "greeter.Greeter/*"
+                  - "a b/C"
+        """))
+        .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::line, ConfigProblem::column, ConfigProblem::field, ConfigProblem::message)
+            .containsExactly(
+                tuple(7, 13, "services.greeter.client.retries.idempotentMethods[1]",
+                    "'greeter.Greeter.Register' (expected: a gRPC method such as greeter.Greeter/SayHello, or "
+                        + "greeter.Greeter/* for all of a service's methods, with exactly one '/' between service and method)"),
+                tuple(9, 13, "services.greeter.client.retries.idempotentMethods[3]",
+                    "'a b/C' (expected: a gRPC method such as greeter.Greeter/SayHello, or "
+                        + "greeter.Greeter/* for all of a service's methods, without whitespace or control characters)")));
+
+    assertThatThrownBy(() -> parse("""
+        services:
+          greeter:
+            client:
+              retries: { idempotentMethods: greeter.Greeter/SayHello }
+        """))
+        .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.problems())
+            .singleElement().satisfies(p -> {
+              assertThat(p.field()).isEqualTo("services.greeter.client.retries.idempotentMethods");
+              assertThat(p.line()).isEqualTo(4);
+              assertThat(p.message()).isEqualTo("'greeter.Greeter/SayHello' (expected: a list of gRPC methods such as "
+                  + "greeter.Greeter/SayHello or greeter.Greeter/*)");
+            }));
+    assertThatThrownBy(() -> parse("""
+        services:
+          greeter:
+            client:
+              retries:
+                idempotentMethod: [ greeter.Greeter/SayHello ]
+        """))
+        .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.problems())
+            .singleElement().satisfies(p -> {
+              assertThat(p.field()).isEqualTo("services.greeter.client.retries.idempotentMethod");
+              assertThat(p.line()).isEqualTo(5);
+              assertThat(p.message()).contains("did you mean idempotentMethods?");
+            }));
+    assertThatThrownBy(() -> parse("""
+        services:
+          greeter:
+            client:
+              retries: { idempotentMethods: [ [ a.B/C ], ~ ] }
+        """))
+        .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::field).containsExactly(
+                "services.greeter.client.retries.idempotentMethods[0]",
+                "services.greeter.client.retries.idempotentMethods[1]"));
   }
 
   @Test
