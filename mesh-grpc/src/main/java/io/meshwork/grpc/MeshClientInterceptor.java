@@ -25,7 +25,12 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
  *
  * <p>A method may be retried after its request may have reached a server only when it is
  * idempotent: {@link MethodDescriptor#isIdempotent()} or {@link MethodDescriptor#isSafe()} (from
- * the proto's {@code idempotency_level}), or a call made with {@link MeshGrpc#IDEMPOTENT} set.
+ * the proto's {@code idempotency_level}), a call made with {@link MeshGrpc#IDEMPOTENT} set, or a
+ * method the registry lists in the destination's {@code client.retries.idempotentMethods} (by
+ * full name or as {@code package.Service/*}). The registry's list is read from the destination's
+ * current snapshot when the call is created, so a change applies to the next call; a call in
+ * flight keeps what it started with. A call that is none of these is still retried when its
+ * request provably never left (a refused connection).
  *
  * <p>Thread-safe.
  */
@@ -60,7 +65,8 @@ final class MeshClientInterceptor implements ClientInterceptor {
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
     boolean idempotent = method.isIdempotent() || method.isSafe()
-        || Boolean.TRUE.equals(callOptions.getOption(MeshGrpc.IDEMPOTENT));
+        || Boolean.TRUE.equals(callOptions.getOption(MeshGrpc.IDEMPOTENT))
+        || destination.snapshot().config().client().retries().idempotent(method.getFullMethodName());
     return new MeshClientCall<>(this, method, callOptions, next, idempotent);
   }
 }

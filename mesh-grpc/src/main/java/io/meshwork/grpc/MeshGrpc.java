@@ -42,9 +42,13 @@ import java.util.Objects;
  */
 public final class MeshGrpc {
   /**
-   * Marks a call idempotent, so the mesh may retry it after it may have reached a server
-   * (methods whose proto says {@code idempotency_level = IDEMPOTENT} are already):
-   * {@code stub.withOption(MeshGrpc.IDEMPOTENT, true)}.
+   * Marks a call idempotent, so the mesh may retry it after it may have reached a server:
+   * {@code stub.withOption(MeshGrpc.IDEMPOTENT, true)}. Methods are already idempotent when their
+   * proto says {@code idempotency_level = IDEMPOTENT} (or {@code NO_SIDE_EFFECTS}), or when the
+   * registry lists them in the service's {@code client.retries.idempotentMethods}
+   * ({@code package.Service/Method} or {@code package.Service/*}), which lets a service's owner
+   * declare it for every caller without changing the proto or the callers. {@code false} does not
+   * take either away.
    */
   public static final CallOptions.Key<Boolean> IDEMPOTENT =
       CallOptions.Key.createWithDefault("meshwork-idempotent", false);
