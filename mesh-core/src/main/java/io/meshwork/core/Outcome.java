@@ -61,6 +61,8 @@ public final class Outcome {
   private final boolean grpc;
   private final Throwable cause;
   private final boolean requestSent;
+  /** {@link #isSuccess()}, worked out once: it is asked on every completion. */
+  private final boolean success;
 
   private Outcome(Kind kind, int status, boolean grpc, Throwable cause, boolean requestSent) {
     this.kind = kind;
@@ -68,6 +70,10 @@ public final class Outcome {
     this.grpc = grpc;
     this.cause = cause;
     this.requestSent = requestSent;
+    this.success = kind == Kind.RESPONSE && (grpc
+        ? status != GRPC_UNKNOWN && status != GRPC_DEADLINE_EXCEEDED && status != GRPC_INTERNAL
+            && status != GRPC_UNAVAILABLE && status != GRPC_DATA_LOSS
+        : status < 500);
   }
 
   /** An HTTP response with {@code status} (100 to 599). */
@@ -144,10 +150,7 @@ public final class Outcome {
    * any gRPC code except UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE and DATA_LOSS.
    */
   public boolean isSuccess() {
-    if (kind != Kind.RESPONSE) return false;
-    if (!grpc) return status < 500;
-    return status != GRPC_UNKNOWN && status != GRPC_DEADLINE_EXCEEDED && status != GRPC_INTERNAL
-        && status != GRPC_UNAVAILABLE && status != GRPC_DATA_LOSS;
+    return success;
   }
 
   /** A short, bounded label for metrics and logs: {@code 200}, {@code UNAVAILABLE}, {@code connect-failure}. */

@@ -262,16 +262,26 @@ final class RealCall implements Call, Attempt, PickContext {
     if (success) {
       dest.onAttemptSuccess(e);
       dest.attemptSuccess.increment();
-    } else if (outcome.kind() != Outcome.Kind.CANCELLED) {
+      MeshEventListener l = perCall();
+      if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
+      return ended(n, outcome, now);
+    }
+    return failed(n, outcome, plan, e, now, latency);
+  }
+
+  /**
+   * The rest of {@link #complete} for a failed attempt: kept out of it so that the success path
+   * stays small enough for the JIT to inline.
+   */
+  private Decision failed(int n, Outcome outcome, Plan plan, EndpointState e, long now, long latency) {
+    DestinationState dest = plan.dest;
+    if (outcome.kind() != Outcome.Kind.CANCELLED) {
       dest.onAttemptFailure(plan, e, now);
       dest.attemptFailure.increment();
     }
     MeshEventListener l = perCall();
     if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
 
-    if (success) {
-      return ended(n, outcome, now);
-    }
     // Whether a retry could address this failure. A call that retried and still ends with such
     // a failure is one the throttle counts: retries are not rescuing calls. A call refused its
     // first retry is not counted, or the throttle, once shut, would keep itself shut.
