@@ -423,7 +423,8 @@ public final class QuickStart {
     double retries = sum(meters, "mesh.client.retries") - retriesBefore;
     double exhausted = sum(meters, "mesh.client.retry.budget.exhausted") - exhaustedBefore;
     out.printf("%nretries: %.0f (meter mesh.client.retries over the run; the listener saw %d) = %.1f %% of %d calls;"
-            + " the budget allows 20 %% of calls + 10/s; refused by the budget: %.0f (mesh.client.retry.budget.exhausted)%n",
+            + " the budget allows 20 %% of calls + 10/s, and none while calls keep failing despite retries;"
+            + " refused by the budget: %.0f (mesh.client.retry.budget.exhausted)%n",
         retries, retriesSeen.get(), calls == 0 ? 0.0 : 100.0 * retries / calls, calls, exhausted);
     out.printf("ejections during the run: %d (outlier detection: 5 failures in a row, 5 s base, at most 50 %% ejected)%n",
         ejectionEvents.get());
