@@ -55,22 +55,8 @@ final class Check {
     return value;
   }
 
-  /** {@code 'text'}, at most 80 characters of it, line breaks, tabs and other control characters escaped. */
+  /** {@code 'text'} for a message; see {@link ConfigText#quote}. */
   static String quote(String text) {
-    int max = 80;
-    boolean shortened = text.length() > max;
-    StringBuilder b = new StringBuilder("'");
-    (shortened ? text.substring(0, max) : text).codePoints().forEach(cp -> {
-      if (cp == '\n') {
-        b.append("\\n");
-      } else if (cp == '\t') {
-        b.append("\\t");
-      } else if (Character.isISOControl(cp) || Character.getType(cp) == Character.SURROGATE) {
-        b.append(String.format("\\u%04x", cp));
-      } else {
-        b.appendCodePoint(cp);
-      }
-    });
-    return b.append(shortened ? "…'" : "'").toString();
+    return ConfigText.quote(text);
   }
 }

@@ -29,8 +29,6 @@ final class NodeReader {
   private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
   private static final Pattern NUMBER =
       Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
-  /** Longest part of a value quoted back in a message. */
-  private static final int MAX_QUOTED_LENGTH = 80;
 
   private final Problems problems;
 
@@ -73,26 +71,9 @@ final class NodeReader {
     return node instanceof MappingNode ? "a mapping" : "a list";
   }
 
-  /**
-   * {@code 'text'} for a message: shortened to {@value #MAX_QUOTED_LENGTH} characters, with line
-   * breaks, tabs, control characters and unpaired surrogates escaped.
-   */
+  /** {@code 'text'} for a message; see {@link io.meshwork.core.model.ConfigText#quote}. */
   static String quote(String text) {
-    boolean shortened = text.length() > MAX_QUOTED_LENGTH;
-    String t = shortened ? text.substring(0, MAX_QUOTED_LENGTH) : text;
-    StringBuilder b = new StringBuilder("'");
-    t.codePoints().forEach(cp -> {
-      if (cp == '\n') {
-        b.append("\\n");
-      } else if (cp == '\t') {
-        b.append("\\t");
-      } else if (Character.isISOControl(cp) || Character.getType(cp) == Character.SURROGATE) {
-        b.append(String.format("\\u%04x", cp));
-      } else {
-        b.appendCodePoint(cp);
-      }
-    });
-    return b.append(shortened ? "…'" : "'").toString();
+    return io.meshwork.core.model.ConfigText.quote(text);
   }
 
   /** The mapping {@code node} is, or a problem {@code ... (expected: <expected>)}. */
