@@ -2,10 +2,9 @@ package io.meshwork.core.internal;
 
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The live state of one endpoint of one destination: outstanding requests, latency estimate,
@@ -13,31 +12,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #endpoint()} description is replaced when the registry changes its weight, zone or
  * labels.
  *
- * <p>Hot-path rules: every field is atomic or volatile; nothing here locks. The EWMA pair
- * (cost, stamp) is updated with a compare-and-set on the stamp, so two completions racing at
- * the same nanosecond may lose one sample, which an estimator tolerates.
+ * <p>Hot-path rules: every field is atomic or volatile; nothing here locks. What every call
+ * writes (pending, attempts, the EWMA pair) lives in {@link HotCells}, alone on its cache
+ * lines. The EWMA pair (cost, stamp) is updated with a compare-and-set on the stamp, so two
+ * completions racing at the same nanosecond may lose one sample, which an estimator tolerates.
  */
 public final class EndpointState {
-  private static final VarHandle STAMP;
-
-  static {
-    try {
-      STAMP = MethodHandles.lookup().findVarHandle(EndpointState.class, "stampNanos", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  // The cells every call writes, together and alone on their cache lines (see HotCells).
+  private static final int PENDING = 0;
+  private static final int ATTEMPTS = 1;
+  private static final int STAMP = 2;
+  private static final int COST = 3;
 
   private final Address address;
   private volatile Endpoint endpoint;
 
-  /** Attempts sent and not yet completed. */
-  final AtomicInteger pending = new AtomicInteger();
+  private final HotCells hot = new HotCells(4);
+  /** The peak-EWMA pair: the estimate (as raw double bits) and the time it was taken. */
+  private final AtomicLongArray ewma = hot.cells;
 
-  // Peak EWMA.
-  private volatile double costNanos;
-  @SuppressWarnings("unused") // accessed through STAMP
-  private volatile long stampNanos;
+  /** Attempts sent and not yet completed. */
+  final HotCells.Int pending = new HotCells.Int(hot, PENDING);
 
   // Outlier detection.
   final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -48,14 +43,14 @@ public final class EndpointState {
   volatile long readmittedAtNanos;
 
   // Counters for tools and tests.
-  final AtomicLong attempts = new AtomicLong();
+  final HotCells.Long attempts = new HotCells.Long(hot, ATTEMPTS);
   final AtomicLong failures = new AtomicLong();
   final AtomicLong ejections = new AtomicLong();
 
   public EndpointState(Endpoint endpoint, long nowNanos) {
     this.address = endpoint.address();
     this.endpoint = endpoint;
-    this.stampNanos = nowNanos;
+    ewma.set(HotCells.at(STAMP), nowNanos);
   }
 
   public Address address() {
@@ -81,21 +76,25 @@ public final class EndpointState {
 
   /** The latency estimate decayed to {@code nowNanos}; 0 until the first sample. */
   public double costNanos(long nowNanos, long tauNanos) {
-    double c = costNanos;
-    return c == 0 ? 0 : PeakEwma.decayed(c, (long) STAMP.getVolatile(this), nowNanos, tauNanos);
+    double c = cost();
+    return c == 0 ? 0 : PeakEwma.decayed(c, ewma.get(HotCells.at(STAMP)), nowNanos, tauNanos);
+  }
+
+  private double cost() {
+    return Double.longBitsToDouble(ewma.get(HotCells.at(COST)));
   }
 
   /** Whether any latency sample has been taken. */
   public boolean measured() {
-    return costNanos != 0;
+    return cost() != 0;
   }
 
   /** Feeds a latency sample into the peak-EWMA estimate. */
   public void observeLatency(long rttNanos, long nowNanos, long tauNanos) {
-    long stamp = (long) STAMP.getVolatile(this);
-    double next = PeakEwma.update(costNanos, stamp, Math.max(1, rttNanos), nowNanos, tauNanos);
-    if (STAMP.compareAndSet(this, stamp, Math.max(stamp, nowNanos))) {
-      costNanos = next;
+    long stamp = ewma.get(HotCells.at(STAMP));
+    double next = PeakEwma.update(cost(), stamp, Math.max(1, rttNanos), nowNanos, tauNanos);
+    if (ewma.compareAndSet(HotCells.at(STAMP), stamp, Math.max(stamp, nowNanos))) {
+      ewma.set(HotCells.at(COST), Double.doubleToRawLongBits(next));
     }
   }
 
@@ -112,7 +111,7 @@ public final class EndpointState {
 
   @Override
   public String toString() {
-    return "EndpointState[" + address + ", pending=" + pending.get() + ", cost=" + (long) costNanos
+    return "EndpointState[" + address + ", pending=" + pending.get() + ", cost=" + (long) cost()
         + "ns, ejected=" + (ejectedUntilNanos.get() != 0) + "]";
   }
 }
