@@ -81,7 +81,7 @@ public final class PemIdentitySource implements IdentitySource {
     this.current = load(contents);
     this.applied = contents;
     this.seen = contents;
-    this.refresher = b.manual ? null : Refresher.start(b.scheduler, THREAD_NAME, b.pollInterval, this::poll);
+    this.refresher = b.refresh.start(THREAD_NAME, DEFAULT_POLL_INTERVAL, this::poll);
   }
 
   /** Starts building a source over the three files. */
@@ -239,9 +239,7 @@ public final class PemIdentitySource implements IdentitySource {
     private final Path chain;
     private final Path key;
     private final Path bundle;
-    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
-    private ScheduledExecutorService scheduler;
-    private boolean manual;
+    private final RefreshSchedule refresh = new RefreshSchedule("pollInterval");
 
     private Builder(Path chain, Path key, Path bundle) {
       this.chain = Objects.requireNonNull(chain, "certificateChain");
@@ -251,23 +249,19 @@ public final class PemIdentitySource implements IdentitySource {
 
     /** How often the files are read; default {@link #DEFAULT_POLL_INTERVAL} (1 s). */
     public Builder pollInterval(Duration v) {
-      Objects.requireNonNull(v, "pollInterval");
-      if (v.isNegative() || v.isZero()) {
-        throw new IllegalArgumentException("pollInterval: " + v + " (expected: a positive duration)");
-      }
-      this.pollInterval = v;
+      refresh.interval(v);
       return this;
     }
 
     /** Polls on {@code v} (left running on close); default a daemon thread of its own. */
     public Builder scheduler(ScheduledExecutorService v) {
-      this.scheduler = Objects.requireNonNull(v, "scheduler");
+      refresh.scheduler(v);
       return this;
     }
 
     /** No background polling: the owner calls {@link PemIdentitySource#poll()}. For tests. */
     public Builder manualPolling() {
-      this.manual = true;
+      refresh.manual();
       return this;
     }
 

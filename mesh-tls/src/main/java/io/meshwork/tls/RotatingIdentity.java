@@ -47,8 +47,7 @@ public final class RotatingIdentity implements IdentitySource {
     this.lifetime = b.lifetime;
     this.clock = b.clock;
     this.current = issue();
-    Duration interval = b.checkInterval != null ? b.checkInterval : defaultCheckInterval(lifetime);
-    this.refresher = b.manual ? null : Refresher.start(b.scheduler, THREAD_NAME, interval, this::renewIfDue);
+    this.refresher = b.refresh.start(THREAD_NAME, defaultCheckInterval(lifetime), this::renewIfDue);
   }
 
   /** Starts building a rotating identity for {@code id}, issued by {@code issuer}. */
@@ -171,9 +170,7 @@ public final class RotatingIdentity implements IdentitySource {
     private final SpiffeId id;
     private Duration lifetime = DevCertificateAuthority.DEFAULT_LIFETIME;
     private Clock clock = Clock.systemUTC();
-    private Duration checkInterval;
-    private ScheduledExecutorService scheduler;
-    private boolean manual;
+    private final RefreshSchedule refresh = new RefreshSchedule("checkInterval");
 
     private Builder(CertificateIssuer issuer, SpiffeId id) {
       this.issuer = Objects.requireNonNull(issuer, "issuer");
@@ -198,23 +195,19 @@ public final class RotatingIdentity implements IdentitySource {
 
     /** How often the scheduler checks whether renewal is due; default lifetime / 20 within [100 ms, 1 min]. */
     public Builder checkInterval(Duration v) {
-      Objects.requireNonNull(v, "checkInterval");
-      if (v.isNegative() || v.isZero()) {
-        throw new IllegalArgumentException("checkInterval: " + v + " (expected: a positive duration)");
-      }
-      this.checkInterval = v;
+      refresh.interval(v);
       return this;
     }
 
     /** Runs the checks on {@code v} (left running on close); default a daemon thread of its own. */
     public Builder scheduler(ScheduledExecutorService v) {
-      this.scheduler = Objects.requireNonNull(v, "scheduler");
+      refresh.scheduler(v);
       return this;
     }
 
     /** No background checks: the owner calls {@link RotatingIdentity#renewIfDue(Instant)}. For tests. */
     public Builder manualRenewal() {
-      this.manual = true;
+      refresh.manual();
       return this;
     }
 
