@@ -19,6 +19,7 @@ import io.meshwork.grpc.test.GreeterGrpc;
 import io.meshwork.grpc.test.HelloRequest;
 import io.meshwork.tls.DevCertificateAuthority;
 import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.testing.Pki;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.time.Duration;

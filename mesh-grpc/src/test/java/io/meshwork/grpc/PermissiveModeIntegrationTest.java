@@ -15,6 +15,7 @@ import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.grpc.test.GreeterGrpc;
 import io.meshwork.grpc.test.HelloRequest;
 import io.meshwork.tls.DevCertificateAuthority;
+import io.meshwork.tls.testing.Pki;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -25,6 +25,7 @@ import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.grpc.test.GreeterGrpc;
 import io.meshwork.grpc.test.HelloReply;
 import io.meshwork.grpc.test.HelloRequest;
+import io.meshwork.tls.testing.Pki;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -31,6 +31,7 @@ import io.meshwork.grpc.test.HelloRequest;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.PeerIdentityPolicy;
 import io.meshwork.tls.RotatingIdentity;
+import io.meshwork.tls.testing.Pki;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.RotatingIdentity;
+import io.meshwork.tls.testing.Pki;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.testing.Pki;
 import java.nio.file.Path;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;

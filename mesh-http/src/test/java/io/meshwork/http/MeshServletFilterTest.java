@@ -8,6 +8,7 @@ import io.meshwork.core.inbound.InboundGuard;
 import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.InMemoryRegistry;
+import io.meshwork.tls.testing.Pki;
 import io.opentelemetry.context.Context;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletOutputStream;
@@ -121,7 +122,7 @@ class MeshServletFilterTest {
   }
 
   private X509Certificate[] certificate(String service) {
-    return pki.ca.issue(Pki.id(service), Duration.ofHours(1)).chain().toArray(new X509Certificate[0]);
+    return pki.ca().issue(Pki.id(service), Duration.ofHours(1)).chain().toArray(new X509Certificate[0]);
   }
 
   /** A GET of / with {@code headers}, over TLS with {@code chain} as the verified client certificate when there is one. */

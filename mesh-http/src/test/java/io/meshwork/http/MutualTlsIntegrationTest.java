@@ -15,6 +15,7 @@ import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.tls.DevCertificateAuthority;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.WorkloadCertificate;
+import io.meshwork.tls.testing.Pki;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -224,7 +225,7 @@ class MutualTlsIntegrationTest {
   @Test
   void hostsOutsideTheMeshKeepTheClientsOwnTlsAndNeverSeeTheWorkloadCertificate() throws Exception {
     // An HTTPS server outside the mesh, with a certificate the application trusts on its own.
-    WorkloadCertificate external = pki.ca.issue(Pki.id("external"), Duration.ofHours(1));
+    WorkloadCertificate external = pki.ca().issue(Pki.id("external"), Duration.ofHours(1));
     AtomicReference<String> clientCertificate = new AtomicReference<>();
     HttpsServer outside = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     SSLContext outsideTls = SSLContext.getInstance("TLS");
@@ -248,7 +249,7 @@ class MutualTlsIntegrationTest {
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       KeyStore anchors = KeyStore.getInstance("PKCS12");
       anchors.load(null, null);
-      anchors.setCertificateEntry("ca", pki.ca.certificate());
+      anchors.setCertificateEntry("ca", pki.ca().certificate());
       tmf.init(anchors);
       X509TrustManager own = (X509TrustManager) tmf.getTrustManagers()[0];
       SSLContext ownTls = SSLContext.getInstance("TLS");

@@ -8,6 +8,7 @@ import io.meshwork.core.MeshContext;
 import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.InMemoryRegistry;
+import io.meshwork.tls.testing.Pki;
 import io.opentelemetry.context.Context;
 import java.io.File;
 import java.io.IOException;
@@ -74,7 +75,7 @@ class OpensslPeerIntegrationTest {
 
   @Test
   void opensslWithADevCaCertificateCallsTheStrictMeshServer() throws Exception {
-    Path[] client = Pki.writePem(dir, pki.ca.issue(Pki.id("frontend"), Duration.ofHours(1)), "frontend");
+    Path[] client = Pki.writePem(dir, pki.ca().issue(Pki.id("frontend"), Duration.ofHours(1)), "frontend");
 
     Result r = sClient("-cert", client[0].toString(), "-key", client[1].toString(), "-CAfile", client[2].toString());
 
@@ -84,7 +85,7 @@ class OpensslPeerIntegrationTest {
 
   @Test
   void opensslWithACertificateThePolicyDoesNotAllowGets403WithTheReason() throws Exception {
-    Path[] client = Pki.writePem(dir, pki.ca.issue(Pki.id("intruder"), Duration.ofHours(1)), "intruder");
+    Path[] client = Pki.writePem(dir, pki.ca().issue(Pki.id("intruder"), Duration.ofHours(1)), "intruder");
 
     Result r = sClient("-cert", client[0].toString(), "-key", client[1].toString(), "-CAfile", client[2].toString());
 
@@ -95,7 +96,7 @@ class OpensslPeerIntegrationTest {
 
   @Test
   void opensslWithoutAClientCertificateIsRefused() throws Exception {
-    Path[] client = Pki.writePem(dir, pki.ca.issue(Pki.id("frontend"), Duration.ofHours(1)), "frontend");
+    Path[] client = Pki.writePem(dir, pki.ca().issue(Pki.id("frontend"), Duration.ofHours(1)), "frontend");
 
     Result r = sClient("-CAfile", client[2].toString());
 

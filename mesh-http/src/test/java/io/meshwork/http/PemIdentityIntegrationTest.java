@@ -9,6 +9,7 @@ import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.PemIdentitySource;
 import io.meshwork.tls.WorkloadCertificate;
+import io.meshwork.tls.testing.Pki;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class PemIdentityIntegrationTest {
     InMemoryRegistry registry = InMemoryRegistry.create();
     registry.setMesh(new MeshSettings(Pki.TRUST_DOMAIN, TlsMode.STRICT));
     try (Pki pki = new Pki(dir.resolve("ca"))) {
-      WorkloadCertificate first = pki.ca.issue(Pki.id("greeter"), Duration.ofHours(1));
+      WorkloadCertificate first = pki.ca().issue(Pki.id("greeter"), Duration.ofHours(1));
       Path[] files = Pki.writePem(dir, first, "tls");
       try (PemIdentitySource pem = PemIdentitySource.builder(files[0], files[1], files[2]).manualPolling().build();
           Mesh serverMesh = Meshes.of("greeter", registry);
@@ -47,7 +48,7 @@ class PemIdentityIntegrationTest {
           assertThat(serverCertificate(client)).isEqualTo(serial(first));
 
           // cert-manager renews the certificate
-          WorkloadCertificate second = pki.ca.issue(Pki.id("greeter"), Duration.ofHours(1));
+          WorkloadCertificate second = pki.ca().issue(Pki.id("greeter"), Duration.ofHours(1));
           Pki.writePem(dir, second, "tls");
           client.connectionPool().evictAll();
           assertThat(serverCertificate(client)).as("not before the poll").isEqualTo(serial(first));
@@ -58,7 +59,7 @@ class PemIdentityIntegrationTest {
           assertThat(serverCertificate(client)).as("a new handshake").isEqualTo(serial(second));
 
           // a broken write: the key of another certificate
-          Files.writeString(files[1], pki.ca.issue(Pki.id("greeter"), Duration.ofHours(1)).privateKeyPem());
+          Files.writeString(files[1], pki.ca().issue(Pki.id("greeter"), Duration.ofHours(1)).privateKeyPem());
           assertThat(pem.poll()).isFalse();
           client.connectionPool().evictAll();
           assertThat(serverCertificate(client)).as("the last good identity stays in force").isEqualTo(serial(second));

@@ -10,6 +10,7 @@ import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.tls.DevCertificateAuthority;
+import io.meshwork.tls.testing.Pki;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -172,7 +173,7 @@ class PermissiveModeIntegrationTest {
   private OkHttpClient tlsWithoutCertificate() throws Exception {
     KeyStore anchors = KeyStore.getInstance("PKCS12");
     anchors.load(null, null);
-    anchors.setCertificateEntry("ca", pki.ca.certificate());
+    anchors.setCertificateEntry("ca", pki.ca().certificate());
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(anchors);
     SSLContext tls = SSLContext.getInstance("TLSv1.3");

@@ -7,6 +7,7 @@ import io.meshwork.core.Mesh;
 import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.InMemoryRegistry;
+import io.meshwork.tls.testing.Pki;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;

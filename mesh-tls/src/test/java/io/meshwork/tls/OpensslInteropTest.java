@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsServer;
+import io.meshwork.tls.testing.Pki;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -72,7 +73,7 @@ class OpensslInteropTest {
 
   @Test
   void opensslWithADevCaClientCertificateCallsTheStrictServer() throws Exception {
-    Path[] client = TestPki.writePem(dir, pki.ca.issue(TestPki.id("frontend"), Duration.ofHours(1)), "frontend");
+    Path[] client = Pki.writePem(dir, pki.ca.issue(TestPki.id("frontend"), Duration.ofHours(1)), "frontend");
 
     Result r = sClient("-cert", client[0].toString(), "-key", client[1].toString(), "-CAfile", client[2].toString());
 
@@ -82,7 +83,7 @@ class OpensslInteropTest {
 
   @Test
   void opensslWithoutAClientCertificateIsRefused() throws Exception {
-    Path[] client = TestPki.writePem(dir, pki.ca.issue(TestPki.id("frontend"), Duration.ofHours(1)), "frontend");
+    Path[] client = Pki.writePem(dir, pki.ca.issue(TestPki.id("frontend"), Duration.ofHours(1)), "frontend");
 
     Result r = sClient("-CAfile", client[2].toString());
 
@@ -93,7 +94,7 @@ class OpensslInteropTest {
 
   @Test
   void opensslRefusesTheServerWhenItTrustsAnotherCa() throws Exception {
-    Path[] client = TestPki.writePem(dir, pki.ca.issue(TestPki.id("frontend"), Duration.ofHours(1)), "frontend");
+    Path[] client = Pki.writePem(dir, pki.ca.issue(TestPki.id("frontend"), Duration.ofHours(1)), "frontend");
     TestPki other = new TestPki(dir.resolve("other-ca"), pki.clock);
     Path otherCa = dir.resolve("other-ca.pem");
     Files.writeString(otherCa, other.ca.issue(TestPki.id("x"), Duration.ofHours(1)).trustBundlePem());

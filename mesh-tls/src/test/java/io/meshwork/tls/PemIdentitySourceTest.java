@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshwork.tls.internal.Pem;
 import io.meshwork.tls.internal.X509;
+import io.meshwork.tls.testing.Pki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class PemIdentitySourceTest {
   @BeforeEach
   void setUp() throws Exception {
     pki = new TestPki(dir.resolve("ca"));
-    Path[] files = TestPki.writePem(dir, pki.ca.issue(TestPki.id("greeter"), Duration.ofHours(1)), "tls");
+    Path[] files = Pki.writePem(dir, pki.ca.issue(TestPki.id("greeter"), Duration.ofHours(1)), "tls");
     chain = files[0];
     key = files[1];
     bundle = files[2];
@@ -151,7 +152,7 @@ class PemIdentitySourceTest {
           + current.spiffeId().serviceName().orElseThrow()));
       assertThat(s.poll()).as("nothing changed").isFalse();
 
-      TestPki.writePem(dir, pki.ca.issue(TestPki.id("checkout"), Duration.ofHours(1)), "tls");
+      Pki.writePem(dir, pki.ca.issue(TestPki.id("checkout"), Duration.ofHours(1)), "tls");
       assertThat(s.poll()).isTrue();
 
       assertThat(s.current().spiffeId()).isEqualTo(TestPki.id("checkout"));
@@ -187,7 +188,7 @@ class PemIdentitySourceTest {
       assertThat(failures).hasSize(1);
 
       // the writer finishes: a matching pair
-      TestPki.writePem(dir, pki.ca.issue(TestPki.id("checkout"), Duration.ofHours(1)), "tls");
+      Pki.writePem(dir, pki.ca.issue(TestPki.id("checkout"), Duration.ofHours(1)), "tls");
       assertThat(s.poll()).isTrue();
       assertThat(s.lastError()).isEmpty();
       assertThat(s.current().spiffeId()).isEqualTo(TestPki.id("checkout"));

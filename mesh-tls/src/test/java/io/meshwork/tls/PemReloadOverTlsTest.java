@@ -2,6 +2,7 @@ package io.meshwork.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshwork.tls.testing.Pki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,7 @@ class PemReloadOverTlsTest {
   void replacingTheFilesSwitchesTheCertificateOfTheNextHandshake() throws Exception {
     TestPki pki = new TestPki(dir.resolve("ca"));
     WorkloadCertificate first = pki.ca.issue(TestPki.id("greeter"), Duration.ofHours(1));
-    Path[] files = TestPki.writePem(dir, first, "tls");
+    Path[] files = Pki.writePem(dir, first, "tls");
     try (PemIdentitySource pem = PemIdentitySource.builder(files[0], files[1], files[2]).manualPolling().build();
         RotatingIdentity frontend = pki.identity("frontend");
         TlsServer server = new TlsServer(pki.tls(pem).serverContext())) {
@@ -26,7 +27,7 @@ class PemReloadOverTlsTest {
 
       // cert-manager renews the certificate
       WorkloadCertificate second = pki.ca.issue(TestPki.id("greeter"), Duration.ofHours(1));
-      TestPki.writePem(dir, second, "tls");
+      Pki.writePem(dir, second, "tls");
       assertThat(TlsServer.call(client, server.address(), "2").serverLeaf())
           .as("not before the poll").isEqualTo(first.leaf());
       assertThat(pem.poll()).isTrue();

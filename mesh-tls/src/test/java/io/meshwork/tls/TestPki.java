@@ -1,8 +1,5 @@
 package io.meshwork.tls;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -37,16 +34,5 @@ final class TestPki {
 
   MeshTls tls(IdentitySource source) {
     return MeshTls.builder(source).clock(clock).build();
-  }
-
-  /** Writes {@code cert}'s chain, key and bundle as {@code <prefix>.crt/.key/-ca.crt} in {@code dir}. */
-  static Path[] writePem(Path dir, WorkloadCertificate cert, String prefix) throws IOException {
-    Path chain = dir.resolve(prefix + ".crt");
-    Path key = dir.resolve(prefix + ".key");
-    Path bundle = dir.resolve(prefix + "-ca.crt");
-    Files.write(chain, cert.chainPem().getBytes(StandardCharsets.US_ASCII));
-    Files.write(key, cert.privateKeyPem().getBytes(StandardCharsets.US_ASCII));
-    Files.write(bundle, cert.trustBundlePem().getBytes(StandardCharsets.US_ASCII));
-    return new Path[] {chain, key, bundle};
   }
 }

@@ -1,4 +1,4 @@
-package io.meshwork.http;
+package io.meshwork.tls.testing;
 
 import io.meshwork.tls.CertificateIssuer;
 import io.meshwork.tls.DevCertificateAuthority;
@@ -18,38 +18,66 @@ import java.util.List;
  * Development CAs in test folders, and the identities and {@link MeshTls} instances they issue,
  * on the system clock (the TLS stacks check validity against it). Closing stops every identity's
  * renewal.
+ *
+ * <p>For the tests of mesh-tls and of the transports built on it (mesh-http, mesh-grpc), which
+ * get it from mesh-tls's test-jar. Tests that need a fake clock use mesh-tls's own {@code
+ * TestPki} instead.
  */
-final class Pki implements AutoCloseable {
-  static final String TRUST_DOMAIN = "example.org";
+public final class Pki implements AutoCloseable {
+  /** The trust domain of every identity this issues: {@value}. */
+  public static final String TRUST_DOMAIN = "example.org";
 
-  final DevCertificateAuthority ca;
+  private final DevCertificateAuthority ca;
   private final List<RotatingIdentity> identities = new ArrayList<>();
 
-  Pki(Path folder) {
+  /** Opens the development CA in {@code folder}, creating it there if it is not yet. */
+  public Pki(Path folder) {
     this.ca = DevCertificateAuthority.open(folder);
   }
 
-  static SpiffeId id(String service) {
+  /** {@code service}'s SPIFFE ID in {@link #TRUST_DOMAIN}. */
+  public static SpiffeId id(String service) {
     return SpiffeId.forService(TRUST_DOMAIN, service);
   }
 
+  /** The development CA the identities come from. */
+  public DevCertificateAuthority ca() {
+    return ca;
+  }
+
   /** {@code service}'s identity with certificates of an hour, renewed in the background. */
-  MeshTls tls(String service) {
+  public MeshTls tls(String service) {
     return tls(service, Duration.ofHours(1));
   }
 
   /** {@code service}'s identity with certificates of {@code lifetime}, renewed in the background. */
-  MeshTls tls(String service, Duration lifetime) {
+  public MeshTls tls(String service, Duration lifetime) {
     return MeshTls.create(track(RotatingIdentity.builder(ca, id(service)).lifetime(lifetime).build()));
   }
 
   /** {@code service}'s identity with certificates of an hour, renewed only when the test calls {@code renewIfDue}. */
-  RotatingIdentity manualIdentity(String service) {
+  public RotatingIdentity manualIdentity(String service) {
     return track(RotatingIdentity.builder(ca, id(service)).lifetime(Duration.ofHours(1)).manualRenewal().build());
   }
 
-  /** Writes {@code cert}'s chain, key and bundle as {@code <prefix>.crt/.key/-ca.crt} in {@code dir}. */
-  static Path[] writePem(Path dir, WorkloadCertificate cert, String prefix) throws IOException {
+  /**
+   * {@code service}'s identity with a certificate from {@code issuer} (another CA) but this CA's
+   * trust bundle beside the issuer's: it trusts servers of this mesh, and they must refuse it.
+   */
+  public MeshTls foreignTls(String service, DevCertificateAuthority issuer) {
+    CertificateIssuer mixed = (id, lifetime) -> {
+      WorkloadCertificate c = issuer.issue(id, lifetime);
+      return WorkloadCertificate.of(c.privateKey(), c.chain(), List.of(ca.certificate(), issuer.certificate()));
+    };
+    return MeshTls.create(track(RotatingIdentity.builder(mixed, id(service)).lifetime(Duration.ofHours(1)).manualRenewal().build()));
+  }
+
+  /**
+   * Writes {@code cert}'s chain, key and bundle as {@code <prefix>.crt/.key/-ca.crt} in {@code dir}.
+   *
+   * @return the three files, in that order
+   */
+  public static Path[] writePem(Path dir, WorkloadCertificate cert, String prefix) throws IOException {
     Path chain = dir.resolve(prefix + ".crt");
     Path key = dir.resolve(prefix + ".key");
     Path bundle = dir.resolve(prefix + "-ca.crt");
@@ -59,18 +87,6 @@ final class Pki implements AutoCloseable {
     return new Path[] {chain, key, bundle};
   }
 
-  /**
-   * {@code service}'s identity with a certificate from {@code issuer} (another CA) but this CA's
-   * trust bundle beside the issuer's: it trusts servers of this mesh, and they must refuse it.
-   */
-  MeshTls foreignTls(String service, DevCertificateAuthority issuer) {
-    CertificateIssuer mixed = (id, lifetime) -> {
-      WorkloadCertificate c = issuer.issue(id, lifetime);
-      return WorkloadCertificate.of(c.privateKey(), c.chain(), List.of(ca.certificate(), issuer.certificate()));
-    };
-    return MeshTls.create(track(RotatingIdentity.builder(mixed, id(service)).lifetime(Duration.ofHours(1)).manualRenewal().build()));
-  }
-
   private RotatingIdentity track(RotatingIdentity identity) {
     synchronized (identities) {
       identities.add(identity);
@@ -78,6 +94,7 @@ final class Pki implements AutoCloseable {
     return identity;
   }
 
+  /** Stops the background renewal of every identity this issued. */
   @Override
   public void close() {
     synchronized (identities) {
