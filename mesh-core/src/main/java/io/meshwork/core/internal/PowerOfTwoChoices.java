@@ -55,21 +55,23 @@ abstract class PowerOfTwoChoices implements LoadBalancer {
     }
     EndpointState ea = subset.get(a);
     EndpointState eb = subset.get(b);
-    return load(eb, pendingScale(subset, eb), ctx) < load(ea, pendingScale(subset, ea), ctx) ? eb : ea;
+    return prefersSecond(load(ea, pendingScale(subset, ea), ctx), load(eb, pendingScale(subset, eb), ctx)) ? eb : ea;
+  }
+
+  /**
+   * Whether the second draw wins, given both loads. Here: when its load is lower; ties keep the
+   * first draw, which is drawn by weight.
+   */
+  boolean prefersSecond(double firstLoad, double secondLoad) {
+    return secondLoad < firstLoad;
   }
 
   /** A usable, not avoided index other than {@code other}, or -1 after {@link #DRAWS} misses. */
   private static int draw(Subset subset, PickContext ctx, RandomGenerator random, int other) {
-    int n = subset.size();
     for (int i = 0; i < DRAWS; i++) {
-      int index;
-      if (other >= 0 && subset.cumulative == null) {
-        index = random.nextInt(n - 1); // distinct in one draw when weights are equal
-        if (index >= other) index++;
-      } else {
-        index = subset.randomIndex(random);
-        if (index == other) continue;
-      }
+      // The second draw excludes the first in one go, weights or not: redrawing until it
+      // differs would, with weights, often give up on a heavy first choice and compare nothing.
+      int index = other >= 0 ? subset.randomIndexExcept(random, other) : subset.randomIndex(random);
       if (ctx.usable(subset.get(index)) && !ctx.avoid(index)) {
         return index;
       }

@@ -57,6 +57,23 @@ public final class Subset {
     return i >= 0 ? i : -i - 1;
   }
 
+  /**
+   * An index other than {@code other}, drawn with probability proportional to weight among the
+   * rest: one draw, so a heavy first choice does not keep coming back as the second.
+   */
+  int randomIndexExcept(java.util.random.RandomGenerator random, int other) {
+    if (cumulative == null) {
+      int i = random.nextInt(endpoints.length - 1);
+      return i >= other ? i + 1 : i;
+    }
+    int start = other == 0 ? 0 : cumulative[other - 1];
+    int weight = cumulative[other] - start;
+    int r = random.nextInt(totalWeight - weight);
+    if (r >= start) r += weight;
+    int i = Arrays.binarySearch(cumulative, r + 1);
+    return i >= 0 ? i : -i - 1;
+  }
+
   Object ring() {
     return ring;
   }
