@@ -4,7 +4,6 @@ import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The live state of one endpoint of one destination: outstanding requests, latency estimate,
@@ -27,9 +26,8 @@ public final class EndpointState {
   private final Address address;
   private volatile Endpoint endpoint;
 
+  /** Pending, attempts and the peak-EWMA pair (estimate as raw double bits, time it was taken). */
   private final HotCells hot = new HotCells(4);
-  /** The peak-EWMA pair: the estimate (as raw double bits) and the time it was taken. */
-  private final AtomicLongArray ewma = hot.cells;
 
   /** Attempts sent and not yet completed. */
   final HotCells.Int pending = new HotCells.Int(hot, PENDING);
@@ -50,7 +48,7 @@ public final class EndpointState {
   public EndpointState(Endpoint endpoint, long nowNanos) {
     this.address = endpoint.address();
     this.endpoint = endpoint;
-    ewma.set(HotCells.at(STAMP), nowNanos);
+    hot.cells.set(HotCells.at(STAMP), nowNanos);
   }
 
   public Address address() {
@@ -77,11 +75,11 @@ public final class EndpointState {
   /** The latency estimate decayed to {@code nowNanos}; 0 until the first sample. */
   public double costNanos(long nowNanos, long tauNanos) {
     double c = cost();
-    return c == 0 ? 0 : PeakEwma.decayed(c, ewma.get(HotCells.at(STAMP)), nowNanos, tauNanos);
+    return c == 0 ? 0 : PeakEwma.decayed(c, hot.cells.get(HotCells.at(STAMP)), nowNanos, tauNanos);
   }
 
   private double cost() {
-    return Double.longBitsToDouble(ewma.get(HotCells.at(COST)));
+    return Double.longBitsToDouble(hot.cells.get(HotCells.at(COST)));
   }
 
   /** Whether any latency sample has been taken. */
@@ -91,10 +89,10 @@ public final class EndpointState {
 
   /** Feeds a latency sample into the peak-EWMA estimate. */
   public void observeLatency(long rttNanos, long nowNanos, long tauNanos) {
-    long stamp = ewma.get(HotCells.at(STAMP));
+    long stamp = hot.cells.get(HotCells.at(STAMP));
     double next = PeakEwma.update(cost(), stamp, Math.max(1, rttNanos), nowNanos, tauNanos);
-    if (ewma.compareAndSet(HotCells.at(STAMP), stamp, Math.max(stamp, nowNanos))) {
-      ewma.set(HotCells.at(COST), Double.doubleToRawLongBits(next));
+    if (hot.cells.compareAndSet(HotCells.at(STAMP), stamp, Math.max(stamp, nowNanos))) {
+      hot.cells.set(HotCells.at(COST), Double.doubleToRawLongBits(next));
     }
   }
 

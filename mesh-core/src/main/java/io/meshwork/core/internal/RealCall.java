@@ -282,16 +282,14 @@ final class RealCall implements Call, Attempt, PickContext {
     MeshEventListener l = perCall();
     if (l != null) l.onAttemptCompleted(dest.service, e.endpoint(), n, outcome, latency);
 
-    // Whether a retry could address this failure. A call that retried and still ends with such
-    // a failure is one the throttle counts: retries are not rescuing calls. A call refused its
-    // first retry is not counted, or the throttle, once shut, would keep itself shut.
+    // Whether a retry could address this failure; a call that ends with one is reported to the
+    // budget's throttle (RetryBudget#onCallFailed decides whether it counts).
     boolean retryable = plan.classifier.retryable(outcome, idempotent);
-    boolean retried = n > 1;
     long remaining = deadlineNanos - now;
     if (remaining <= 0 && outcome.kind() != Outcome.Kind.CANCELLED) {
       // A failure that arrives after the deadline: the deadline is what stopped the call, in
       // what the caller sees and in the meters, whatever the last attempt reported.
-      if (retryable && retried) plan.budget.onCallFailed();
+      if (retryable) plan.budget.onCallFailed(n);
       return Decision.fail(end(new DeadlineExceededException(dest.service,
           "deadline exceeded after " + n + (n == 1 ? " attempt" : " attempts") + "; last failure: "
               + describe(outcome), outcome.cause(), true), outcome));
@@ -300,13 +298,13 @@ final class RealCall implements Call, Attempt, PickContext {
       return finish(n, outcome, now);
     }
     if (n >= plan.maxAttempts) {
-      if (retried) plan.budget.onCallFailed();
+      plan.budget.onCallFailed(n);
       return finish(n, outcome, now);
     }
     // A retry is wanted: the deadline, then the budget's throttle and window, must allow it.
     long backoff = backoff(plan, n);
     if (backoff >= remaining) {
-      if (retried) plan.budget.onCallFailed();
+      plan.budget.onCallFailed(n);
       if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
       return Decision.fail(end(new DeadlineExceededException(dest.service,
           "deadline exceeded: no time left to retry after " + n + " attempts; last failure: "
@@ -314,7 +312,7 @@ final class RealCall implements Call, Attempt, PickContext {
     }
     boolean throttled = plan.budget.throttled();
     if (throttled || !plan.budget.tryWithdraw(now)) {
-      if (retried) plan.budget.onCallFailed();
+      plan.budget.onCallFailed(n);
       (throttled ? dest.budgetThrottled : dest.budgetExhausted).increment();
       dest.rt.listener().onRetryBudgetExhausted(dest.service, outcome);
       if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);

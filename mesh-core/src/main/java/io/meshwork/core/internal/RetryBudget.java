@@ -96,9 +96,13 @@ final class RetryBudget {
     } while (!TOKENS.compareAndSet(this, t, Math.min(maxTokens, t + tokensPerSuccess)));
   }
 
-  /** A call ended in a failure that retries could have addressed: the throttle loses a token. */
-  void onCallFailed() {
-    if (!throttling) return;
+  /**
+   * A call ended after {@code attempts} attempts in a failure that retries could have addressed.
+   * If it retried, retries did not rescue it: the throttle loses a token. A call refused its
+   * first retry does not count, or the throttle, once shut, would keep itself shut.
+   */
+  void onCallFailed(int attempts) {
+    if (!throttling || attempts < 2) return;
     int t;
     do {
       t = (int) TOKENS.getVolatile(this);
