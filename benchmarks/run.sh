@@ -24,6 +24,20 @@ mkdir -p benchmarks/results
 what=${1:-engine}; shift || true
 short=()
 if [ "${1:-}" = "--short" ]; then short=(-wi 2 -w 1 -i 3 -r 1); shift; fi
+# Runs CLASS's separate benchmarks (-t N) and its pair group (-tg N,N: N threads for each of
+# its two sides) with 1 and 2 threads; -tg applies to every benchmark of a run and breaks the
+# ungrouped ones, hence two runs per count. Results: NAME-tN.json and NAME-pair-tN.json.
+separate_and_pair() {
+  local class=$1 separate=$2 name=$3
+  shift 3
+  for t in 1 2; do
+    java -jar "$JAR" "$class\\.($separate)\$" -t "$t" -prof gc "${short[@]}" \
+      -rf json -rff "benchmarks/results/$name-t$t.json" "$@"
+    java -jar "$JAR" "$class\\.pair" -tg "$t,$t" -prof gc "${short[@]}" \
+      -rf json -rff "benchmarks/results/$name-pair-t$t.json" "$@"
+  done
+}
+
 case "$what" in
   overhead)
     # The engine benchmark and the HTTP and gRPC overhead benchmarks (plaintext and mTLS), one
@@ -39,40 +53,10 @@ case "$what" in
         -rf json -rff "benchmarks/results/engine-t$t.json" "$@"
     done
     ;;
-  http)
-    # The separate benchmarks take -t; the pair group takes -tg (N threads for each of its two).
-    for t in 1 2; do
-      java -jar "$JAR" 'HttpBenchmark\.(bare|mesh|meshPassThrough|inMemoryBare|inMemoryMesh)$' -t "$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/http-t$t.json" "$@"
-      java -jar "$JAR" 'HttpBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/http-pair-t$t.json" "$@"
-    done
-    ;;
-  http-tls)
-    for t in 1 2; do
-      java -jar "$JAR" 'HttpTlsBenchmark\.(bare|mesh)$' -t "$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/http-tls-t$t.json" "$@"
-      java -jar "$JAR" 'HttpTlsBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/http-tls-pair-t$t.json" "$@"
-    done
-    ;;
-  grpc)
-    # -tg applies to every benchmark of a run and breaks the ungrouped ones: two runs per count.
-    for t in 1 2; do
-      java -jar "$JAR" 'GrpcBenchmark\.(bare|mesh)$' -t "$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/grpc-t$t.json" "$@"
-      java -jar "$JAR" 'GrpcBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/grpc-pair-t$t.json" "$@"
-    done
-    ;;
-  grpc-tls)
-    for t in 1 2; do
-      java -jar "$JAR" 'GrpcTlsBenchmark\.(bare|mesh)$' -t "$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/grpc-tls-t$t.json" "$@"
-      java -jar "$JAR" 'GrpcTlsBenchmark\.pair' -tg "$t,$t" -prof gc "${short[@]}" \
-        -rf json -rff "benchmarks/results/grpc-tls-pair-t$t.json" "$@"
-    done
-    ;;
+  http)     separate_and_pair HttpBenchmark 'bare|mesh|meshPassThrough|inMemoryBare|inMemoryMesh' http "$@" ;;
+  http-tls) separate_and_pair HttpTlsBenchmark 'bare|mesh' http-tls "$@" ;;
+  grpc)     separate_and_pair GrpcBenchmark 'bare|mesh' grpc "$@" ;;
+  grpc-tls) separate_and_pair GrpcTlsBenchmark 'bare|mesh' grpc-tls "$@" ;;
   slow-replica|retry-storm)
     main=$([ "$what" = slow-replica ] && echo SlowReplica || echo RetryStorm)
     java -cp "$JAR" "io.meshwork.benchmarks.experiments.$main" ${short[@]:+--short} "$@"
