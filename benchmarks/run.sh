@@ -3,6 +3,7 @@
 #   benchmarks/run.sh overhead [--short] # engine, http, grpc, http-tls and grpc-tls below, one after the other
 #   benchmarks/run.sh engine          # engine vs Resilience4j, 1 and 2 threads, with -prof gc
 #   benchmarks/run.sh engine --short  # a quick look (fewer, shorter iterations)
+#   benchmarks/run.sh engine-cost     # where the engine's time goes: one part taken away at a time, 1 thread, -prof gc
 #   benchmarks/run.sh http            # bare OkHttp vs mesh OkHttp on loopback, 1 and 2 threads (each), -prof gc
 #   benchmarks/run.sh http --short
 #   benchmarks/run.sh http-tls        # bare OkHttp + HttpsServer mTLS vs mesh client and server in strict mTLS, same certificates, 1 and 2 threads, -prof gc
@@ -53,6 +54,10 @@ case "$what" in
         -rf json -rff "benchmarks/results/engine-t$t.json" "$@"
     done
     ;;
+  engine-cost)
+    java -jar "$JAR" 'EngineCostBenchmark' -t 1 -prof gc "${short[@]}" \
+      -rf json -rff "benchmarks/results/engine-cost-t1.json" "$@"
+    ;;
   http)     separate_and_pair HttpBenchmark 'bare|mesh|meshPassThrough|inMemoryBare|inMemoryMesh' http "$@" ;;
   http-tls) separate_and_pair HttpTlsBenchmark 'bare|mesh' http-tls "$@" ;;
   grpc)     separate_and_pair GrpcBenchmark 'bare|mesh' grpc "$@" ;;
@@ -62,5 +67,5 @@ case "$what" in
     java -cp "$JAR" "io.meshwork.benchmarks.experiments.$main" ${short[@]:+--short} "$@"
     ;;
   --) java -jar "$JAR" "$@" ;;
-  *) echo "unknown benchmark set: $what (expected: overhead, engine, http, http-tls, grpc, grpc-tls, slow-replica, retry-storm, or -- followed by JMH arguments)" >&2; exit 2 ;;
+  *) echo "unknown benchmark set: $what (expected: overhead, engine, engine-cost, http, http-tls, grpc, grpc-tls, slow-replica, retry-storm, or -- followed by JMH arguments)" >&2; exit 2 ;;
 esac

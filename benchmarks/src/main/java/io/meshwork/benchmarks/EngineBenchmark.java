@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,6 +65,12 @@ public class EngineBenchmark {
   private Supplier<Integer> chain;
   private io.micrometer.core.instrument.Timer timer;
   private io.micrometer.core.instrument.Timer chainTimer;
+  private io.micrometer.core.instrument.Timer floorTimer;
+  /** {@link #requiredFloor}'s three counters, 128 bytes apart like the engine's hot cells. */
+  private final AtomicLongArray floorCells = new AtomicLongArray(64);
+  private static final int FLOOR_IN_FLIGHT = 16;
+  private static final int FLOOR_CALLS = 32;
+  private static final int FLOOR_PENDING = 48;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -76,6 +83,7 @@ public class EngineBenchmark {
     mesh = Mesh.builder().serviceName("bench").registry(registry).meterRegistry(new SimpleMeterRegistry()).build();
     destination = mesh.destination("greeter");
     timer = io.micrometer.core.instrument.Timer.builder("reference").register(new SimpleMeterRegistry());
+    floorTimer = io.micrometer.core.instrument.Timer.builder("floor.requests").register(new SimpleMeterRegistry());
     chainTimer = io.micrometer.core.instrument.Timer.builder("chain.requests").register(new SimpleMeterRegistry());
 
     Bulkhead bulkhead = Bulkhead.of("greeter", BulkheadConfig.custom().maxConcurrentCalls(1024)
@@ -116,6 +124,37 @@ public class EngineBenchmark {
     Integer result = chain.get();
     chainTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     return result;
+  }
+
+  /**
+   * The least any engine with the issue's features must do per call, and nothing else, each
+   * step named by the requirement that forces it:
+   * <ul>
+   *   <li>a clock read at the start: the deadline (policy timeout from now), and the latency's
+   *       start, shared;
+   *   <li>a shared count of calls in flight, taken and given back: {@code maxConcurrentRequests};
+   *   <li>the picked endpoint's outstanding attempts, taken and given back: what P2C compares
+   *       ({@code EWMA × (outstanding + 1)});
+   *   <li>one shared add to a windowed count of calls: the retry budget's deposit (Finagle's
+   *       budget counts calls), counted once for the breaker's failure rate as well;
+   *   <li>a clock read at the end: the latency that feeds peak-EWMA and the request meter;
+   *   <li>one record of the request timer: the golden request meter.
+   * </ul>
+   * No routing, no pick, no EWMA arithmetic, no breaker or budget decision, no state guard, no
+   * allocation. Everything the engine does beyond this is extra; if this alone costs about as
+   * much as {@link #resilience4jChain}, no engine meeting the issue can cost less than the chain.
+   */
+  @Benchmark
+  public long requiredFloor() {
+    long start = System.nanoTime();
+    floorCells.incrementAndGet(FLOOR_IN_FLIGHT);
+    floorCells.incrementAndGet(FLOOR_CALLS);
+    floorCells.incrementAndGet(FLOOR_PENDING);
+    long end = System.nanoTime();
+    floorCells.decrementAndGet(FLOOR_PENDING);
+    floorCells.decrementAndGet(FLOOR_IN_FLIGHT);
+    floorTimer.record(end - start, TimeUnit.NANOSECONDS);
+    return end;
   }
 
   /** Reference: one read of the system clock (the engine reads it three times per call). */

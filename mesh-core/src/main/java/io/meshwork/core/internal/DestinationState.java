@@ -333,7 +333,7 @@ public final class DestinationState implements Destination, ServiceListener {
     List<EndpointStatus> out = new ArrayList<>(p.endpoints.length);
     for (EndpointState e : p.endpoints) {
       out.add(new EndpointStatus(e.endpoint(), e.ejectedAt(now), e.pending(),
-          (long) e.costNanos(now, rt.tauNanos()), e.ejections.get(), e.attempts.get(), e.failures.get()));
+          (long) e.costNanos(now, rt.tauNanos()), e.ejections.get(), e.attempts(), e.failures.get()));
     }
     return List.copyOf(out);
   }

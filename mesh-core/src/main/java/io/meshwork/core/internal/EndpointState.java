@@ -13,24 +13,27 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Hot-path rules: every field is atomic or volatile; nothing here locks. What every call
  * writes (pending, attempts, the EWMA pair) lives in {@link HotCells}, alone on its cache
- * lines. The EWMA pair (cost, stamp) is updated with a compare-and-set on the stamp, so two
- * completions racing at the same nanosecond may lose one sample, which an estimator tolerates.
+ * lines. Pending and attempts share one cell (attempts in the high bits), so starting an
+ * attempt is one atomic add, not two. The EWMA pair (cost, stamp) is updated with a
+ * compare-and-set on the stamp, so two completions racing at the same nanosecond may lose one
+ * sample, which an estimator tolerates.
  */
 public final class EndpointState {
   // The cells every call writes, together and alone on their cache lines (see HotCells).
-  private static final int PENDING = 0;
-  private static final int ATTEMPTS = 1;
-  private static final int STAMP = 2;
-  private static final int COST = 3;
+  /** Attempts sent (high {@code 64 - PENDING_BITS} bits) and attempts outstanding (low bits). */
+  private static final int LOAD = 0;
+  private static final int STAMP = 1;
+  private static final int COST = 2;
+  /** Outstanding attempts fit in 24 bits (16 million); attempts sent get the other 40 bits. */
+  private static final int PENDING_BITS = 24;
+  private static final long PENDING_MASK = (1L << PENDING_BITS) - 1;
+  private static final long ONE_ATTEMPT = (1L << PENDING_BITS) | 1;
 
   private final Address address;
   private volatile Endpoint endpoint;
 
-  /** Pending, attempts and the peak-EWMA pair (estimate as raw double bits, time it was taken). */
-  private final HotCells hot = new HotCells(4);
-
-  /** Attempts sent and not yet completed. */
-  final HotCells.Int pending = new HotCells.Int(hot, PENDING);
+  /** Pending and attempts, and the peak-EWMA pair (estimate as raw double bits, time it was taken). */
+  private final HotCells hot = new HotCells(3);
 
   // Outlier detection.
   final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -41,7 +44,6 @@ public final class EndpointState {
   volatile long readmittedAtNanos;
 
   // Counters for tools and tests.
-  final HotCells.Long attempts = new HotCells.Long(hot, ATTEMPTS);
   final AtomicLong failures = new AtomicLong();
   final AtomicLong ejections = new AtomicLong();
 
@@ -69,7 +71,27 @@ public final class EndpointState {
 
   /** Attempts outstanding on this endpoint. */
   public int pending() {
-    return pending.get();
+    return (int) (hot.cells.get(HotCells.at(LOAD)) & PENDING_MASK);
+  }
+
+  /** Attempts sent to this endpoint, ever. */
+  public long attempts() {
+    return hot.cells.get(HotCells.at(LOAD)) >>> PENDING_BITS;
+  }
+
+  /** An attempt goes to this endpoint: one more sent and one more outstanding, in one add. */
+  void attemptStarted() {
+    hot.cells.getAndAdd(HotCells.at(LOAD), ONE_ATTEMPT);
+  }
+
+  /** An attempt on this endpoint ended (completed or abandoned): one fewer outstanding. */
+  void attemptEnded() {
+    hot.cells.getAndDecrement(HotCells.at(LOAD));
+  }
+
+  /** Sets the outstanding count, keeping attempts: for tests that stage a load. */
+  void setPending(int n) {
+    hot.cells.set(HotCells.at(LOAD), attempts() << PENDING_BITS | n);
   }
 
   /** The latency estimate decayed to {@code nowNanos}; 0 until the first sample. */
@@ -92,7 +114,8 @@ public final class EndpointState {
     long stamp = hot.cells.get(HotCells.at(STAMP));
     double next = PeakEwma.update(cost(), stamp, Math.max(1, rttNanos), nowNanos, tauNanos);
     if (hot.cells.compareAndSet(HotCells.at(STAMP), stamp, Math.max(stamp, nowNanos))) {
-      hot.cells.set(HotCells.at(COST), Double.doubleToRawLongBits(next));
+      // A release store: readers need the value soon, not a fence here (the CAS above orders it).
+      hot.cells.setRelease(HotCells.at(COST), Double.doubleToRawLongBits(next));
     }
   }
 
@@ -109,7 +132,7 @@ public final class EndpointState {
 
   @Override
   public String toString() {
-    return "EndpointState[" + address + ", pending=" + pending.get() + ", cost=" + (long) cost()
+    return "EndpointState[" + address + ", pending=" + pending() + ", cost=" + (long) cost()
         + "ns, ejected=" + (ejectedUntilNanos.get() != 0) + "]";
   }
 }

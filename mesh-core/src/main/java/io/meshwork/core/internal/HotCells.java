@@ -15,9 +15,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * run, whatever the balancer. An array keeps its own layout when moved, so padding inside it
  * holds (the JDK's {@code @Contended} would do the same but is closed to libraries).
  *
- * <p>{@link Int} and {@link Long} give one cell the few atomic operations the engine uses, with
- * the names of {@link java.util.concurrent.atomic.AtomicInteger} and
- * {@link java.util.concurrent.atomic.AtomicLong}.
+ * <p>{@link Int} gives one cell the few atomic operations the engine uses, with the names of
+ * {@link java.util.concurrent.atomic.AtomicInteger}; other users work on {@link #cells} directly.
  */
 final class HotCells {
   /** Longs of padding on each side: 128 bytes, two lines, for CPUs that fetch lines in pairs. */
@@ -68,30 +67,6 @@ final class HotCells {
     @Override
     public String toString() {
       return Integer.toString(get());
-    }
-  }
-
-  /** A long counter in one cell. */
-  static final class Long {
-    private final AtomicLongArray cells;
-    private final int index;
-
-    Long(HotCells block, int cell) {
-      this.cells = block.cells;
-      this.index = at(cell);
-    }
-
-    long get() {
-      return cells.get(index);
-    }
-
-    long incrementAndGet() {
-      return cells.incrementAndGet(index);
-    }
-
-    @Override
-    public String toString() {
-      return java.lang.Long.toString(get());
     }
   }
 }

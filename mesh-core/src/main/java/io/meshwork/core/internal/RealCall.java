@@ -140,8 +140,7 @@ final class RealCall implements Call, Attempt, PickContext {
     if (!STATE.compareAndSet(this, s, (n << 2) | IN_FLIGHT)) {
       throw new IllegalStateException(dest.service + ": the call ended while picking (closed concurrently)");
     }
-    picked.pending.incrementAndGet();
-    picked.attempts.incrementAndGet();
+    picked.attemptStarted();
     MeshEventListener l = perCall();
     if (l != null) l.onAttemptStarted(dest.service, picked.endpoint(), n);
     return n == 1 ? this : new RetryAttempt(this, n, picked.endpoint());
@@ -205,7 +204,7 @@ final class RealCall implements Call, Attempt, PickContext {
       if ((s & PHASE) == ENDED) return;
     } while (!STATE.compareAndSet(this, s, (s & ~PHASE) | ENDED));
     if ((s & PHASE) == IN_FLIGHT) {
-      endpoint.pending.decrementAndGet();
+      endpoint.attemptEnded();
     }
     DestinationState dest = dest();
     long now = dest.rt.ticker().nanoTime();
@@ -252,7 +251,7 @@ final class RealCall implements Call, Attempt, PickContext {
     long now = dest.rt.ticker().nanoTime();
     long latency = now - attemptStartNanos;
     EndpointState e = endpoint;
-    e.pending.decrementAndGet();
+    e.attemptEnded();
     if (outcome.kind() == Outcome.Kind.RESPONSE || outcome.kind() == Outcome.Kind.TIMEOUT) {
       // A timeout's elapsed time is a lower bound on the endpoint's latency: without it an
       // endpoint that stops answering keeps its old, fast estimate (linkerd2-proxy and Finagle

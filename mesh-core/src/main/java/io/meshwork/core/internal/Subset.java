@@ -47,12 +47,22 @@ public final class Subset {
     return endpoints[i];
   }
 
+  /**
+   * A number in {@code [0, bound)} from 32 random bits by multiply-and-shift (Lemire, "Fast
+   * Random Integer Generation in an Interval", 2019) instead of {@code nextInt(bound)}'s integer
+   * division, of which a pick would take two. Its bias, at most {@code bound / 2^32}, is below a
+   * millionth for any subset.
+   */
+  static int bounded(java.util.random.RandomGenerator random, int bound) {
+    return (int) (((random.nextInt() & 0xFFFF_FFFFL) * bound) >>> 32);
+  }
+
   /** An index drawn with probability proportional to weight. */
   public int randomIndex(java.util.random.RandomGenerator random) {
     if (cumulative == null) {
-      return random.nextInt(endpoints.length);
+      return bounded(random, endpoints.length);
     }
-    int r = random.nextInt(totalWeight);
+    int r = bounded(random, totalWeight);
     int i = Arrays.binarySearch(cumulative, r + 1);
     return i >= 0 ? i : -i - 1;
   }
@@ -63,12 +73,12 @@ public final class Subset {
    */
   int randomIndexExcept(java.util.random.RandomGenerator random, int other) {
     if (cumulative == null) {
-      int i = random.nextInt(endpoints.length - 1);
+      int i = bounded(random, endpoints.length - 1);
       return i >= other ? i + 1 : i;
     }
     int start = other == 0 ? 0 : cumulative[other - 1];
     int weight = cumulative[other] - start;
-    int r = random.nextInt(totalWeight - weight);
+    int r = bounded(random, totalWeight - weight);
     if (r >= start) r += weight;
     int i = Arrays.binarySearch(cumulative, r + 1);
     return i >= 0 ? i : -i - 1;

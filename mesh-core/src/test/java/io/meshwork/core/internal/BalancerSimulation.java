@@ -160,7 +160,7 @@ final class BalancerSimulation {
       } else {
         int index = indexOf(e);
         picks[index]++;
-        e.pending.incrementAndGet();
+        e.attemptStarted();
         long service = (long) (baseLatencyNanos[index] * (1 + jitter * world.nextDouble()));
         completions.add(new Completion(context.nowNanos + service, service, e));
       }
@@ -175,7 +175,7 @@ final class BalancerSimulation {
     while (!completions.isEmpty() && completions.peek().atNanos <= t) {
       Completion c = completions.poll();
       context.nowNanos = c.atNanos;
-      c.endpoint.pending.decrementAndGet();
+      c.endpoint.attemptEnded();
       c.endpoint.observeLatency(c.rttNanos, c.atNanos, context.tauNanos);
     }
   }

@@ -40,7 +40,7 @@ class BalancersTest {
       boolean anyUsable = false;
       boolean anyPreferred = false;
       for (int i = 0; i < n; i++) {
-        states[i].pending.set(random.nextInt(4));
+        states[i].setPending(random.nextInt(4));
         if (random.nextBoolean()) {
           states[i].observeLatency(random.nextLong(1_000_000, 100_000_000), ctx.nowNanos, ctx.tauNanos);
         }

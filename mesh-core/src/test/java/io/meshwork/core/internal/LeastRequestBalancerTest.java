@@ -51,7 +51,7 @@ class LeastRequestBalancerTest {
   @Test
   void ofTwoEndpointsTheOneWithFewerRequestsInFlightWins() {
     EndpointState[] states = BalancerSimulation.endpoints(1, 1);
-    states[0].pending.set(1);
+    states[0].setPending(1);
     Subset subset = new Subset(states);
 
     for (int i = 0; i < 100; i++) {
@@ -62,12 +62,12 @@ class LeastRequestBalancerTest {
   @Test
   void requestsInFlightCountRelativeToWeight() {
     EndpointState[] states = BalancerSimulation.endpoints(4, 1);
-    states[0].pending.set(3); // 3 of 4
-    states[1].pending.set(1); // 1 of 1
+    states[0].setPending(3); // 3 of 4
+    states[1].setPending(1); // 1 of 1
     Subset subset = new Subset(states);
 
     assertThat(balancer.pick(subset, ctx)).isSameAs(states[0]);
-    states[0].pending.set(5); // 5 of 4
+    states[0].setPending(5); // 5 of 4
     assertThat(balancer.pick(subset, ctx)).isSameAs(states[1]);
   }
 

@@ -53,7 +53,7 @@ class PeakEwmaBalancerTest {
     EndpointState[] states = BalancerSimulation.endpoints(1, 1, 1);
     states[0].observeLatency(500 * MILLIS, ctx.nowNanos, ctx.tauNanos);
     states[1].observeLatency(900 * MILLIS, ctx.nowNanos, ctx.tauNanos);
-    states[2].pending.incrementAndGet(); // new, probe in flight
+    states[2].attemptStarted(); // new, probe in flight
     Subset subset = new Subset(states);
 
     for (int i = 0; i < 1_000; i++) {
@@ -73,8 +73,8 @@ class PeakEwmaBalancerTest {
   void ofTwoEndpointsWithEqualLatencyTheOneWithFewerRequestsInFlightWins() {
     EndpointState[] states = BalancerSimulation.endpoints(1, 1);
     for (EndpointState e : states) e.observeLatency(20 * MILLIS, ctx.nowNanos, ctx.tauNanos);
-    states[0].pending.set(3);
-    states[1].pending.set(2);
+    states[0].setPending(3);
+    states[1].setPending(2);
 
     for (int i = 0; i < 100; i++) {
       assertThat(balancer.pick(new Subset(states), ctx)).isSameAs(states[1]);
@@ -85,15 +85,15 @@ class PeakEwmaBalancerTest {
   void latencyTimesRequestsInFlightDecides() {
     EndpointState[] states = BalancerSimulation.endpoints(1, 1);
     states[0].observeLatency(10 * MILLIS, ctx.nowNanos, ctx.tauNanos); // 10 ms × (4 + 1) = 50
-    states[0].pending.set(4);
+    states[0].setPending(4);
     states[1].observeLatency(40 * MILLIS, ctx.nowNanos, ctx.tauNanos); // 40 ms × (1 + 1) = 80
-    states[1].pending.set(1);
+    states[1].setPending(1);
     Subset subset = new Subset(states);
 
     for (int i = 0; i < 100; i++) {
       assertThat(balancer.pick(subset, ctx)).isSameAs(states[0]);
     }
-    states[0].pending.set(10); // 10 ms × (10 + 1) = 110
+    states[0].setPending(10); // 10 ms × (10 + 1) = 110
     for (int i = 0; i < 100; i++) {
       assertThat(balancer.pick(subset, ctx)).isSameAs(states[1]);
     }
@@ -157,9 +157,9 @@ class PeakEwmaBalancerTest {
   @Test
   void anEndpointTheCallAlreadyTriedIsPassedOverWhileAnotherIsUsable() {
     EndpointState[] states = BalancerSimulation.endpoints(1, 1, 1, 1);
-    states[2].pending.set(50); // the least loaded is the one to avoid
-    states[3].pending.set(50);
-    states[1].pending.set(50);
+    states[2].setPending(50); // the least loaded is the one to avoid
+    states[3].setPending(50);
+    states[1].setPending(50);
     Subset subset = new Subset(states);
     ctx.tried(0);
 
