@@ -49,8 +49,8 @@ public final class DestinationState implements Destination, ServiceListener {
   private volatile Plan plan;
   private volatile Watch watch;
 
-  /** Calls admitted and not ended; every call writes it, so it has cache lines of its own. */
-  final HotCells.Int inFlight = new HotCells.Int();
+  /** Calls admitted and not ended, against maxConcurrentRequests; striped, see the class. */
+  final ConcurrencyLimit limit = new ConcurrencyLimit();
   final AtomicInteger ejectedCount = new AtomicInteger();
   private final AtomicLong nextSweepNanos = new AtomicLong();
   private final Map<Address, EndpointState> states = new HashMap<>(); // registry thread only
@@ -88,7 +88,7 @@ public final class DestinationState implements Destination, ServiceListener {
       Gauge.builder("mesh.client.circuit.state", this, d -> d.circuitState() == s ? 1 : 0)
           .tag("service", service).tag("state", s.name().toLowerCase(java.util.Locale.ROOT)).register(m);
     }
-    Gauge.builder("mesh.client.inflight", inFlight, HotCells.Int::get).tag("service", service)
+    Gauge.builder("mesh.client.inflight", limit, ConcurrencyLimit::inFlight).tag("service", service)
         .description("Calls admitted and not yet ended").register(m);
   }
 
@@ -204,14 +204,13 @@ public final class DestinationState implements Destination, ServiceListener {
     RouteTarget target = p.router.select(request, rt.random());
 
     // 3. Admission: concurrency slot, then breaker permission.
-    if (inFlight.incrementAndGet() > p.maxConcurrent) {
-      inFlight.decrementAndGet();
+    if (!limit.tryAcquire(p.maxConcurrent)) {
       throw reject(new ConcurrencyLimitException(service,
           "concurrency limit reached (maxConcurrentRequests " + p.maxConcurrent + " calls in flight)"));
     }
     int permit = p.breaker.tryAcquire();
     if (permit == Breaker.REFUSED) {
-      inFlight.decrementAndGet();
+      limit.release(p.maxConcurrent);
       throw reject(new CircuitOpenException(service, "circuit open (" + p.breaker.describe() + ")"));
     }
     p.budget.deposit(now);
@@ -345,11 +344,11 @@ public final class DestinationState implements Destination, ServiceListener {
 
   @Override
   public int inFlight() {
-    return inFlight.get();
+    return limit.inFlight();
   }
 
   @Override
   public String toString() {
-    return "Destination[" + service + ", " + plan.endpoints.length + " endpoints, inFlight=" + inFlight.get() + "]";
+    return "Destination[" + service + ", " + plan.endpoints.length + " endpoints, inFlight=" + limit.inFlight() + "]";
   }
 }

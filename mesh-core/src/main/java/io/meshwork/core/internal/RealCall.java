@@ -380,7 +380,7 @@ final class RealCall implements Call, Attempt, PickContext {
    */
   private void release(int result, long now) {
     Plan plan = plan();
-    plan.dest.inFlight.decrementAndGet();
+    plan.dest.limit.release(plan.maxConcurrent);
     if (result == RESULT_SUCCESS) {
       plan.breaker.onSuccess(permit, now);
     } else if (result == RESULT_FAILURE) {

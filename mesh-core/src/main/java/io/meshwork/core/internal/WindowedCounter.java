@@ -58,20 +58,10 @@ final class WindowedCounter {
     return c;
   }
 
-  /**
-   * This thread's stripe, as a cell offset within a slice: the low bits of the thread id, so
-   * that threads created one after another (a pool's) get different stripes. A multiplicative
-   * hash put the benchmark's two threads on one stripe and cost 1.7 times the time per call.
-   */
-  private static int stripe() {
-    long id = Thread.currentThread().getId();
-    return ((int) id & (STRIPES - 1)) * PAD;
-  }
-
   /** Adds {@code n} (> 0) at time {@code nowNanos}. */
   void add(long n, long nowNanos) {
     Cursor c = cursor(nowNanos);
-    int index = c.base + stripe();
+    int index = c.base + HotCells.stripe(STRIPES) * PAD; // this thread's cell in the slice
     long tag = c.tag;
     while (true) {
       long cell = cells.get(index);
