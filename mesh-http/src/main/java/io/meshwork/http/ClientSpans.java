@@ -15,7 +15,8 @@ import okhttp3.Response;
  * Client spans after the OpenTelemetry HTTP semantic conventions (stable, v1.23 and later): one
  * CLIENT span per attempt, a child of the caller's context, named {@code {method}} ({@code HTTP}
  * for a method the conventions do not know), with {@code http.request.method}, {@code
- * server.address}, {@code server.port}, {@code url.full} (credentials removed), {@code
+ * server.address}, {@code server.port}, {@code url.full} (credentials and signed-URL query values
+ * redacted), {@code
  * http.request.resend_count} on retries, {@code peer.service} for mesh services, and when the
  * attempt ends {@code http.response.status_code}, {@code network.protocol.version} and, for a
  * status of 400 or more or an exception, {@code error.type} with an error status.
@@ -39,6 +40,15 @@ final class ClientSpans {
   static final AttributeKey<String> PEER_SERVICE = AttributeKey.stringKey("peer.service");
   static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+
+  /** What replaces credentials and sensitive query values in {@code url.full}. */
+  static final String REDACTED = "REDACTED";
+
+  /**
+   * Query parameters whose values the conventions say to redact by default: they carry
+   * request signatures and access keys (AWS, Azure, Google Cloud signed URLs).
+   */
+  static final String[] SENSITIVE_QUERY_KEYS = {"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"};
 
   private static final String[] KNOWN_METHODS = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"
@@ -116,9 +126,36 @@ final class ClientSpans {
   }
 
   /** The URL without user name and password, which the conventions say must not be recorded. */
-  private static String fullUrl(HttpUrl url) {
-    if (url.encodedUsername().isEmpty() && url.encodedPassword().isEmpty()) return url.toString();
-    return url.newBuilder().username("").password("").build().toString();
+  /**
+   * The URL as the conventions want it in {@code url.full}: user name and password, and the
+   * values of the query parameters that carry signatures or keys ({@link #SENSITIVE_QUERY_KEYS}),
+   * replaced by {@code REDACTED}. Other parameters keep their order and values.
+   */
+  static String fullUrl(HttpUrl url) {
+    boolean credentials = !url.encodedUsername().isEmpty() || !url.encodedPassword().isEmpty();
+    boolean sensitive = false;
+    for (int i = 0; i < url.querySize() && !sensitive; i++) {
+      sensitive = isSensitive(url.queryParameterName(i));
+    }
+    if (!credentials && !sensitive) return url.toString();
+    HttpUrl.Builder b = url.newBuilder();
+    if (credentials) b.username(REDACTED).password(REDACTED);
+    if (sensitive) {
+      b.query(null);
+      for (int i = 0; i < url.querySize(); i++) {
+        String name = url.queryParameterName(i);
+        String value = url.queryParameterValue(i);
+        b.addQueryParameter(name, value != null && isSensitive(name) ? REDACTED : value);
+      }
+    }
+    return b.build().toString();
+  }
+
+  private static boolean isSensitive(String queryParameterName) {
+    for (String key : SENSITIVE_QUERY_KEYS) {
+      if (key.equals(queryParameterName)) return true;
+    }
+    return false;
   }
 
   private static String protocolVersion(Protocol p) {
