@@ -1,25 +1,17 @@
 package io.meshwork.benchmarks;
 
-import io.meshwork.core.Attempt;
-import io.meshwork.core.Call;
 import io.meshwork.core.Decision;
 import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
-import io.meshwork.core.MeshRequest;
-import io.meshwork.core.Outcome;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
-import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -61,9 +53,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class EngineCostBenchmark {
-  private static final Outcome OK = Outcome.http(200);
-  private static final MeshRequest REQUEST = MeshRequest.of(Map.of("accept", "text/plain"), true);
-
   @Param({"defaults", "roundRobin", "noBreaker", "noMeters", "frozenClock", "logicOnly"})
   public String variant;
 
@@ -91,12 +80,8 @@ public class EngineCostBenchmark {
       long frozen = System.nanoTime();
       ticker = () -> frozen;
     }
-    List<Endpoint> endpoints = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      endpoints.add(Endpoint.of("127.0.0.1:" + (18080 + i)));
-    }
     registry = InMemoryRegistry.create();
-    registry.putService(ServiceConfig.builder("greeter").endpoints(endpoints).client(policy.build()).build());
+    registry.putService(ServiceConfig.builder("greeter").endpoints(EngineBenchmark.tenEndpoints()).client(policy.build()).build());
     mesh = Mesh.builder().serviceName("bench").registry(registry).meterRegistry(meters).ticker(ticker).build();
     destination = mesh.destination("greeter");
   }
@@ -109,9 +94,6 @@ public class EngineCostBenchmark {
 
   @Benchmark
   public Decision call() {
-    try (Call call = destination.newCall(REQUEST)) {
-      Attempt attempt = call.nextAttempt();
-      return attempt.complete(OK);
-    }
+    return EngineBenchmark.succeed(destination);
   }
 }
