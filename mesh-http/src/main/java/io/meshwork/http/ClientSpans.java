@@ -1,5 +1,6 @@
 package io.meshwork.http;
 
+import io.meshwork.core.wire.QueryRedaction;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -40,15 +41,6 @@ final class ClientSpans {
   static final AttributeKey<String> PEER_SERVICE = AttributeKey.stringKey("peer.service");
   static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-
-  /** What replaces credentials and sensitive query values in {@code url.full}. */
-  static final String REDACTED = "REDACTED";
-
-  /**
-   * Query parameters whose values the conventions say to redact by default: they carry
-   * request signatures and access keys (AWS, Azure, Google Cloud signed URLs).
-   */
-  static final String[] SENSITIVE_QUERY_KEYS = {"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"};
 
   private static final String[] KNOWN_METHODS = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"
@@ -127,35 +119,17 @@ final class ClientSpans {
 
   /** The URL without user name and password, which the conventions say must not be recorded. */
   /**
-   * The URL as the conventions want it in {@code url.full}: user name and password, and the
-   * values of the query parameters that carry signatures or keys ({@link #SENSITIVE_QUERY_KEYS}),
-   * replaced by {@code REDACTED}. Other parameters keep their order and values.
+   * The URL as the conventions want it in {@code url.full}: user name and password replaced by
+   * {@code REDACTED}, and the values of signed-URL query parameters too ({@link QueryRedaction}).
    */
   static String fullUrl(HttpUrl url) {
     boolean credentials = !url.encodedUsername().isEmpty() || !url.encodedPassword().isEmpty();
-    boolean sensitive = false;
-    for (int i = 0; i < url.querySize() && !sensitive; i++) {
-      sensitive = isSensitive(url.queryParameterName(i));
-    }
-    if (!credentials && !sensitive) return url.toString();
-    HttpUrl.Builder b = url.newBuilder();
-    if (credentials) b.username(REDACTED).password(REDACTED);
-    if (sensitive) {
-      b.query(null);
-      for (int i = 0; i < url.querySize(); i++) {
-        String name = url.queryParameterName(i);
-        String value = url.queryParameterValue(i);
-        b.addQueryParameter(name, value != null && isSensitive(name) ? REDACTED : value);
-      }
-    }
+    String query = url.encodedQuery();
+    String redacted = QueryRedaction.redact(query);
+    if (!credentials && redacted == query) return url.toString();
+    HttpUrl.Builder b = url.newBuilder().encodedQuery(redacted);
+    if (credentials) b.username(QueryRedaction.REDACTED).password(QueryRedaction.REDACTED);
     return b.build().toString();
-  }
-
-  private static boolean isSensitive(String queryParameterName) {
-    for (String key : SENSITIVE_QUERY_KEYS) {
-      if (key.equals(queryParameterName)) return true;
-    }
-    return false;
   }
 
   private static String protocolVersion(Protocol p) {

@@ -108,6 +108,26 @@ class TracePropagationIntegrationTest {
   }
 
   @Test
+  void signedUrlSecretsStayOutOfClientAndServerSpans() throws IOException {
+    serverC = MeshHttpServer.builder(meshC).handler("/work", exchange -> respond(exchange, 200, "c")).build().start().register();
+    String query = "x=1&Signature=s3cret&X-Goog-Signature=0badc0de";
+    try (Response r = clientB.newCall(new Request.Builder().url("http://c/work/items?" + query).build()).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> tracing.spans().size() == 2);
+    SpanData client = single(tracing.spans(), SpanKind.CLIENT, serverC.port());
+    SpanData server = single(tracing.spans(), SpanKind.SERVER, serverC.port());
+
+    String redacted = "x=1&Signature=REDACTED&X-Goog-Signature=REDACTED";
+    assertThat(attributes(client)).containsEntry("url.full",
+        "http://127.0.0.1:" + serverC.port() + "/work/items?" + redacted);
+    assertThat(attributes(server)).containsEntry("url.query", redacted);
+    for (SpanData span : tracing.spans()) {
+      assertThat(attributes(span).values()).noneMatch(v -> v.contains("s3cret") || v.contains("0badc0de"));
+    }
+  }
+
+  @Test
   void spansCarryTheHttpSemanticConventionAttributes() throws IOException {
     serverC = MeshHttpServer.builder(meshC).handler("/work", exchange -> respond(exchange, 200, "c")).build().start().register();
     try (Response r = clientB.newCall(new Request.Builder().url("http://c/work/items?x=1").build()).execute()) {

@@ -1,5 +1,6 @@
 package io.meshwork.core.inbound;
 
+import io.meshwork.core.wire.QueryRedaction;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -72,7 +73,7 @@ final class ServerSpans {
     String path = request.path();
     if (path != null) b.setAttribute(URL_PATH, path);
     String query = request.query();
-    if (query != null) b.setAttribute(URL_QUERY, query);
+    if (query != null) b.setAttribute(URL_QUERY, QueryRedaction.redact(query));
     if (route != null) b.setAttribute(HTTP_ROUTE, route);
     setServer(b, request.header("host"), scheme);
     InetSocketAddress peer = request.remoteAddress();
