@@ -6,8 +6,10 @@ import java.util.List;
 /**
  * A target service as seen by this process: its live configuration from the registry, its
  * endpoints with their health and load, its circuit breaker and retry budget. Obtained from
- * {@link Mesh#destination(String)}, cached and kept up to date there; registry changes take
- * effect for the next pick without disturbing calls in flight.
+ * {@link Mesh#destination(String)}, cached and kept up to date there; a registry change takes
+ * effect for the next call, and a call in flight, retries included, keeps the endpoints and
+ * policy it started with (endpoint health and load stay live: an endpoint ejected meanwhile is
+ * not picked).
  *
  * <p>Thread-safe. {@link #newCall} is the per-call entry point and costs well under a
  * microsecond.
