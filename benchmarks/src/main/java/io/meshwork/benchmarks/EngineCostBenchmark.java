@@ -67,9 +67,7 @@ public class EngineCostBenchmark {
       policy.loadBalancer(LoadBalancerKind.ROUND_ROBIN);
     }
     if (variant.equals("noBreaker")) {
-      CircuitBreakerPolicy d = CircuitBreakerPolicy.DEFAULT;
-      policy.circuitBreaker(new CircuitBreakerPolicy(false, d.failureRate(), d.window(), d.minCalls(),
-          d.openFor(), d.halfOpenCalls()));
+      policy.circuitBreaker(CircuitBreakerPolicy.DISABLED);
     }
     MeterRegistry meters = new SimpleMeterRegistry();
     if (variant.equals("noMeters") || variant.equals("logicOnly")) {

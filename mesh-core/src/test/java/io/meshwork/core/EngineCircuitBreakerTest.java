@@ -121,6 +121,47 @@ class EngineCircuitBreakerTest {
   }
 
   @Test
+  void eachFailedProbeRoundDoublesTheOpenTimeUpToMaxOpenForAndClosingStartsAgainFromOpenFor() {
+    ClientPolicy policy = ClientPolicy.builder()
+        .retries(RetryPolicy.none())
+        .outlierDetection(new OutlierDetectionPolicy(false, 5, Duration.ofSeconds(30), Duration.ofMinutes(5), 50, 50))
+        .circuitBreaker(new CircuitBreakerPolicy(true, 50, WINDOW, 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 1))
+        .build();
+    try (EngineHarness h = new EngineHarness(49).service(policy, EngineHarness.endpoints(4))) {
+      Destination d = h.destination();
+      for (int i = 0; i < 20; i++) call(h, Outcome.http(503), MILLIS);
+      assertThat(d.circuitState()).isEqualTo(CircuitState.OPEN);
+      assertThat(call(h, Outcome.http(200), 0).failure()).hasMessageContaining(
+          "refusing calls for 1s, doubling up to 5s while probes fail");
+
+      // Open 1s, then 2s, 4s, and 5s (not 8s) after each failed probe.
+      for (long seconds : new long[] {1, 2, 4, 5}) {
+        h.ticker.advance(Duration.ofSeconds(seconds).minusMillis(1));
+        assertThat(call(h, Outcome.http(503), 0).failure()).as("%ds open, 1ms short", seconds)
+            .isInstanceOf(CircuitOpenException.class).hasMessageContaining("refusing calls for " + seconds + "s");
+        h.ticker.advanceMillis(1);
+        assertThat(call(h, Outcome.http(503), MILLIS).outcome()).as("the probe after %ds, sent", seconds)
+            .isEqualTo(Outcome.http(503));
+        assertThat(d.circuitState()).isEqualTo(CircuitState.OPEN);
+      }
+      h.ticker.advance(Duration.ofSeconds(5).minusMillis(1));
+      assertThat(call(h, Outcome.http(200), 0).failure()).as("still capped at 5s")
+          .hasMessageContaining("refusing calls for 5s");
+      h.ticker.advanceMillis(1);
+      assertThat(call(h, Outcome.http(200), MILLIS).outcome()).isEqualTo(Outcome.http(200));
+      assertThat(d.circuitState()).isEqualTo(CircuitState.CLOSED);
+
+      // Closed again: the next trip opens for openFor.
+      h.ticker.advance(WINDOW);
+      for (int i = 0; i < 20; i++) call(h, Outcome.http(503), MILLIS);
+      assertThat(d.circuitState()).isEqualTo(CircuitState.OPEN);
+      h.ticker.advance(Duration.ofSeconds(1));
+      assertThat(call(h, Outcome.http(200), MILLIS).outcome()).isEqualTo(Outcome.http(200));
+      assertThat(d.circuitState()).isEqualTo(CircuitState.CLOSED);
+    }
+  }
+
+  @Test
   void aFailedProbeOpensTheCircuitAgain() {
     try (EngineHarness h = harness(44)) {
       Destination d = h.destination();

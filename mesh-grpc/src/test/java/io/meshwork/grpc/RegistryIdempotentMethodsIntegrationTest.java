@@ -75,15 +75,11 @@ class RegistryIdempotentMethodsIntegrationTest {
 
   /** Puts greeter with both servers and these retries; nothing else may stop a retry. */
   private void put(RetryPolicy retries) {
-    OutlierDetectionPolicy od = OutlierDetectionPolicy.DEFAULT;
-    CircuitBreakerPolicy cb = CircuitBreakerPolicy.DEFAULT;
     Meshes.put(registry, "greeter", ClientPolicy.builder()
         .retries(retries)
         .loadBalancer(LoadBalancerKind.ROUND_ROBIN)
-        .outlierDetection(new OutlierDetectionPolicy(false, od.consecutiveFailures(), od.baseEjection(),
-            od.maxEjection(), od.maxEjectedPercent(), od.panicThresholdPercent()))
-        .circuitBreaker(new CircuitBreakerPolicy(false, cb.failureRate(), cb.window(), cb.minCalls(), cb.openFor(),
-            cb.halfOpenCalls()))
+        .outlierDetection(OutlierDetectionPolicy.DISABLED)
+        .circuitBreaker(CircuitBreakerPolicy.DISABLED)
         .retryBudget(new RetryBudgetPolicy(1000, 100_000, Duration.ofSeconds(10), RetryThrottlePolicy.DISABLED))
         .build(), List.of(unavailable, ok));
   }

@@ -284,11 +284,8 @@ public final class RetryStorm {
         .retryBudget(s == Strategy.MESH_WINDOW_ONLY
             ? RetryBudgetPolicy.DEFAULT.withThrottle(RetryThrottlePolicy.DISABLED) : RetryBudgetPolicy.DEFAULT);
     if (s == Strategy.MESH_BUDGET_ONLY || s == Strategy.MESH_WINDOW_ONLY) {
-      OutlierDetectionPolicy od = OutlierDetectionPolicy.DEFAULT;
-      CircuitBreakerPolicy cb = CircuitBreakerPolicy.DEFAULT;
-      b.outlierDetection(new OutlierDetectionPolicy(false, od.consecutiveFailures(), od.baseEjection(), od.maxEjection(),
-          od.maxEjectedPercent(), od.panicThresholdPercent()));
-      b.circuitBreaker(new CircuitBreakerPolicy(false, cb.failureRate(), cb.window(), cb.minCalls(), cb.openFor(), cb.halfOpenCalls()));
+      b.outlierDetection(OutlierDetectionPolicy.DISABLED);
+      b.circuitBreaker(CircuitBreakerPolicy.DISABLED);
     }
     return b.build();
   }

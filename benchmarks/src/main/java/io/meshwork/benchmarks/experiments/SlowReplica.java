@@ -174,11 +174,8 @@ public final class SlowReplica {
   static ClientPolicy policy(Mode mode, LoadBalancerKind kind) {
     ClientPolicy.Builder b = ClientPolicy.builder().timeout(DEADLINE).loadBalancer(kind);
     if (mode == Mode.BALANCER_ALONE) {
-      OutlierDetectionPolicy od = OutlierDetectionPolicy.DEFAULT;
-      CircuitBreakerPolicy cb = CircuitBreakerPolicy.DEFAULT;
-      b.outlierDetection(new OutlierDetectionPolicy(false, od.consecutiveFailures(), od.baseEjection(), od.maxEjection(),
-          od.maxEjectedPercent(), od.panicThresholdPercent()));
-      b.circuitBreaker(new CircuitBreakerPolicy(false, cb.failureRate(), cb.window(), cb.minCalls(), cb.openFor(), cb.halfOpenCalls()));
+      b.outlierDetection(OutlierDetectionPolicy.DISABLED);
+      b.circuitBreaker(CircuitBreakerPolicy.DISABLED);
     }
     return b.build();
   }

@@ -13,8 +13,16 @@ import java.util.function.BiConsumer;
  * The service-level circuit breaker, the last line behind per-endpoint outlier ejection: it
  * opens when at least {@code failureRate}% of the calls in the last {@code window} failed
  * (once there were {@code minCalls}), refuses calls for {@code openFor}, then lets
- * {@code halfOpenCalls} probes through; all probes succeeding closes it, one failing reopens it.
- * The engine records each call once, not each attempt.
+ * {@code halfOpenCalls} probes through; all probes succeeding closes it, one failing reopens it
+ * for twice as long as the last time, up to {@code maxOpenFor}. The engine records each call
+ * once, not each attempt.
+ *
+ * <p>Why graded: a fixed open time is a trade between how soon a recovered service gets its
+ * traffic back and how often a dead one is probed. Starting short and doubling on each failed
+ * round (linkerd2's failure accrual backs off the same way; Resilience4j offers it as an
+ * exponential wait interval) gets both: a short outage is left after about {@code openFor}, a
+ * long one is probed every {@code maxOpenFor}, and never is a recovered service refused for
+ * longer than {@code maxOpenFor}.
  *
  * <p>Why not Resilience4j's {@code CircuitBreaker}, which the engine used first: its
  * {@code LOCK_FREE} time window (2.4.0) reads {@code System.nanoTime} whatever clock it is given,
@@ -38,11 +46,14 @@ final class Breaker {
   private final Ticker ticker;
   private final BiConsumer<CircuitState, CircuitState> onTransition;
   private final long openForNanos;
+  private final long maxOpenForNanos;
   private final long windowNanos;
   private final AtomicReference<CircuitState> state;
   private final AtomicLong openUntilNanos = new AtomicLong();
   private final AtomicInteger probesLeft = new AtomicInteger();
   private final AtomicInteger probeSuccesses = new AtomicInteger();
+  /** Probe rounds since the breaker last closed: the next open period is doubled this often. */
+  private volatile int probeRounds;
   /** Calls and failures of the current closed period; replaced when the breaker closes. */
   private volatile Window window;
 
@@ -62,6 +73,7 @@ final class Breaker {
     this.ticker = ticker;
     this.onTransition = onTransition;
     this.openForNanos = policy.openFor().toNanos();
+    this.maxOpenForNanos = policy.maxOpenFor().toNanos();
     this.windowNanos = policy.window().toNanos();
     this.state = new AtomicReference<>(policy.enabled() ? CircuitState.CLOSED : CircuitState.DISABLED);
     this.window = new Window(windowNanos);
@@ -82,6 +94,7 @@ final class Breaker {
         return REFUSED;
       }
       if (state.compareAndSet(CircuitState.OPEN, CircuitState.HALF_OPEN)) {
+        probeRounds++; // only the thread that won the transition writes it
         probeSuccesses.set(0);
         probesLeft.set(policy.halfOpenCalls());
         onTransition.accept(CircuitState.OPEN, CircuitState.HALF_OPEN);
@@ -111,6 +124,7 @@ final class Breaker {
       if (probeSuccesses.incrementAndGet() >= policy.halfOpenCalls()
           && state.get() == CircuitState.HALF_OPEN) {
         window = new Window(windowNanos); // a fresh period: old failures are forgiven
+        probeRounds = 0;
         if (state.compareAndSet(CircuitState.HALF_OPEN, CircuitState.CLOSED)) {
           onTransition.accept(CircuitState.HALF_OPEN, CircuitState.CLOSED);
         }
@@ -137,10 +151,21 @@ final class Breaker {
   }
 
   private void trip(CircuitState from, long now) {
-    openUntilNanos.set(now + openForNanos);
+    // Set before the state changes, so no thread sees OPEN with an old deadline. Probes of one
+    // round that fail together compute the same period.
+    openUntilNanos.set(now + openPeriodNanos());
     if (state.compareAndSet(from, CircuitState.OPEN)) {
       onTransition.accept(from, CircuitState.OPEN);
     }
+  }
+
+  /** The open period after {@link #probeRounds} failed rounds: openFor doubled as often, capped. */
+  private long openPeriodNanos() {
+    long period = openForNanos;
+    for (int i = probeRounds; i > 0 && period < maxOpenForNanos; i--) {
+      period *= 2;
+    }
+    return Math.min(period, maxOpenForNanos);
   }
 
   CircuitState state() {
@@ -148,7 +173,10 @@ final class Breaker {
   }
 
   String describe() {
+    String open = Durations.format(java.time.Duration.ofNanos(openPeriodNanos()));
+    String grows = policy.maxOpenFor().equals(policy.openFor()) ? ""
+        : ", doubling up to " + Durations.format(policy.maxOpenFor()) + " while probes fail";
     return policy.failureRate() + "% or more of at least " + policy.minCalls() + " calls failed over "
-        + Durations.format(policy.window()) + "; refusing calls for " + Durations.format(policy.openFor());
+        + Durations.format(policy.window()) + "; refusing calls for " + open + grows;
   }
 }

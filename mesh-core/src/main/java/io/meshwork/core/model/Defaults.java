@@ -72,10 +72,17 @@ public final class Defaults {
   /** Calls in the window before the breaker may open. */
   public static final int BREAKER_MIN_CALLS = 20;
   /**
-   * How long an open breaker refuses calls before letting probes through (Hystrix's): also the
-   * longest a recovered service can go on being refused, so kept short; probes cost little.
+   * How long a breaker that has just opened refuses calls before letting probes through. Short,
+   * because it is also how long a service that recovered at once goes on being refused; each
+   * probe round that fails doubles it, up to {@link #BREAKER_MAX_OPEN_FOR} (as linkerd2's
+   * failure accrual backs off, from 1 s).
    */
-  public static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(5);
+  public static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(1);
+  /**
+   * The longest an open breaker refuses calls between probe rounds (Hystrix's sleep window):
+   * the longest a recovered service can go on being refused; probes cost little.
+   */
+  public static final Duration BREAKER_MAX_OPEN_FOR = Duration.ofSeconds(5);
   /** Probe calls let through while half open. */
   public static final int BREAKER_HALF_OPEN_CALLS = 5;
 

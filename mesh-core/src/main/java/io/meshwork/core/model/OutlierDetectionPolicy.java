@@ -34,6 +34,15 @@ public record OutlierDetectionPolicy(
       Defaults.OUTLIER_MAX_EJECTED_PERCENT,
       Defaults.OUTLIER_PANIC_THRESHOLD_PERCENT);
 
+  /** No outlier detection: no endpoint is ever ejected. */
+  public static final OutlierDetectionPolicy DISABLED = new OutlierDetectionPolicy(
+      false,
+      Defaults.OUTLIER_CONSECUTIVE_FAILURES,
+      Defaults.OUTLIER_BASE_EJECTION,
+      Defaults.OUTLIER_MAX_EJECTION,
+      Defaults.OUTLIER_MAX_EJECTED_PERCENT,
+      Defaults.OUTLIER_PANIC_THRESHOLD_PERCENT);
+
   public OutlierDetectionPolicy {
     Check.range("outlierDetection.consecutiveFailures", consecutiveFailures, 1, 1000);
     Check.positive("outlierDetection.baseEjection", baseEjection);

@@ -43,7 +43,7 @@ final class ClientPolicyReader {
   private static final List<String> OUTLIER_FIELDS = List.of("enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold");
   private static final List<String> BREAKER_FIELDS = List.of("enabled", "failureRate", "window", "minCalls",
-      "openFor", "halfOpenCalls");
+      "openFor", "maxOpenFor", "halfOpenCalls");
   private static final List<String> ZONE_FIELDS = List.of("enabled", "minHealthyPercent");
   private static final List<String> HEALTH_FIELDS = List.of("enabled", "service");
   private static final Pattern STATUS_CODE = Pattern.compile("[0-9]{3}");
@@ -214,9 +214,10 @@ final class ClientPolicyReader {
           Duration window = f.duration("window", d.window());
           int minCalls = f.integer("minCalls", d.minCalls());
           Duration openFor = f.duration("openFor", d.openFor());
+          Duration maxOpenFor = f.duration("maxOpenFor", CircuitBreakerPolicy.defaultMaxOpenFor(openFor));
           int halfOpenCalls = f.integer("halfOpenCalls", d.halfOpenCalls());
-          return f.build("circuitBreaker",
-              () -> new CircuitBreakerPolicy(enabled, failureRate, window, minCalls, openFor, halfOpenCalls));
+          return f.build("circuitBreaker", () -> new CircuitBreakerPolicy(
+              enabled, failureRate, window, minCalls, openFor, maxOpenFor, halfOpenCalls));
         });
   }
 

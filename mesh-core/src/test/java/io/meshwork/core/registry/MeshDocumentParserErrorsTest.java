@@ -97,7 +97,7 @@ class MeshDocumentParserErrorsTest {
         tuple(6, "services.a.client.outlierDetection.enabled", "'maybe' (expected: true or false)"),
         tuple(7, "services.a.client.retryBudget.ratio", "'lots' (expected: a number such as 0.2)"),
         tuple(8, "services.a.client.circuitBreaker", "a list (expected: a mapping with enabled, failureRate,"
-            + " window, minCalls, openFor, halfOpenCalls)"),
+            + " window, minCalls, openFor, maxOpenFor, halfOpenCalls)"),
         tuple(9, "services.a.client.zonePreference", "'on' (expected: a mapping with enabled and minHealthyPercent)"),
         tuple(11, "services.b.endpoints", "a mapping (expected: a list of endpoints)"),
         tuple(12, "services.c", "'just-a-string' (expected: a service: a mapping with protocol, endpoints, client"
@@ -164,6 +164,14 @@ class MeshDocumentParserErrorsTest {
         tuple(4, "services.greeter.client.retries.maxAttempts", "11 (expected: 1 to 10)"),
         tuple(9, "services.other.client.retries.backoff.max", "100ms (expected: at least backoff.base, 1s)"),
         tuple(10, "services.other.client.retryBudget.ttl", "2m (expected: 1s to 60s)"));
+  }
+
+  @Test
+  void aMaxOpenForShorterThanOpenForIsRefusedAtItsField() {
+    ConfigProblem p = problem("services: { a: { client: { circuitBreaker: { openFor: 3s, maxOpenFor: 2s } } } }\n");
+
+    assertThat(p.field()).isEqualTo("services.a.client.circuitBreaker.maxOpenFor");
+    assertThat(p.message()).isEqualTo("2s (expected: at least openFor, 3s)");
   }
 
   @Test

@@ -92,7 +92,7 @@ class MeshDocumentParserPropertiesTest {
       "maxAttempts", "on", "backoff", "base", "max", "perTryTimeout", "retryBudget", "ratio", "minPerSecond",
       "ttl", "loadBalancer", "hashHeader", "outlierDetection", "enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold", "circuitBreaker", "failureRate", "window",
-      "minCalls", "openFor", "halfOpenCalls", "maxConcurrentRequests", "zonePreference", "minHealthyPercent",
+      "minCalls", "openFor", "maxOpenFor", "halfOpenCalls", "maxConcurrentRequests", "zonePreference", "minHealthyPercent",
       "healthCheck", "service", "throttle", "maxTokens", "tokenRatio", "idempotentMethods",
       "routes", "name", "match", "headers", "to", "split", "server", "allow", "version", "x-canary",
       "timout", "Greeter", "<<", "", "services.x");
@@ -222,7 +222,7 @@ class MeshDocumentParserPropertiesTest {
           "panicThreshold", this::number)));
       f.put("circuitBreaker", () -> fields(Map.of("enabled", this::bool, "failureRate", this::number,
           "window", this::duration, "minCalls", this::number, "openFor", this::duration,
-          "halfOpenCalls", this::number)));
+          "maxOpenFor", this::duration, "halfOpenCalls", this::number)));
       f.put("maxConcurrentRequests", this::number);
       f.put("zonePreference", () -> fields(Map.of("enabled", this::bool, "minHealthyPercent", this::number)));
       f.put("healthCheck", () -> fields(Map.of("enabled", this::bool,
@@ -390,8 +390,9 @@ class MeshDocumentParserPropertiesTest {
     Arbitrary<CircuitBreakerPolicy> breaker = Combinators.combine(
         Arbitraries.of(true, false), Arbitraries.integers().between(1, 100),
         Arbitraries.integers().between(1, 3600).map(Duration::ofSeconds), Arbitraries.integers().between(1, 100_000),
-        duration(1, 600_000), Arbitraries.integers().between(1, 1000))
-        .as(CircuitBreakerPolicy::new);
+        duration(1, 600_000), Arbitraries.integers().between(0, 600_000), Arbitraries.integers().between(1, 1000))
+        .as((on, rate, window, min, open, extra, probes) ->
+            new CircuitBreakerPolicy(on, rate, window, min, open, open.plusMillis(extra), probes));
     Arbitrary<ZonePreference> zones = Combinators.combine(
         Arbitraries.of(true, false), Arbitraries.integers().between(1, 100)).as(ZonePreference::new);
     Arbitrary<HealthCheckPolicy> health = Combinators.combine(
@@ -490,6 +491,7 @@ class MeshDocumentParserPropertiesTest {
       lines.add("  window: " + Durations.format(cb.window()));
       lines.add("  minCalls: " + cb.minCalls());
       lines.add("  openFor: " + Durations.format(cb.openFor()));
+      lines.add("  maxOpenFor: " + Durations.format(cb.maxOpenFor()));
       lines.add("  halfOpenCalls: " + cb.halfOpenCalls());
       lines.add("maxConcurrentRequests: " + c.maxConcurrentRequests());
       lines.add("zonePreference: { enabled: " + c.zonePreference().enabled() + ", minHealthyPercent: "

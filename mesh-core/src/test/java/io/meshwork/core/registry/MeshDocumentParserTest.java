@@ -180,6 +180,26 @@ class MeshDocumentParserTest {
   }
 
   @Test
+  void theBreakersOpenTimeGrowsToMaxOpenForWhichDefaultsFromOpenFor() {
+    MeshDocument doc = parse("""
+        services:
+          defaults:  { client: { circuitBreaker: { enabled: true } } }
+          short:     { client: { circuitBreaker: { openFor: 2s } } }
+          long:      { client: { circuitBreaker: { openFor: 30s } } }
+          explicit:  { client: { circuitBreaker: { openFor: 2s, maxOpenFor: 1m } } }
+        """);
+
+    assertThat(doc.service("defaults").client().circuitBreaker())
+        .extracting(CircuitBreakerPolicy::openFor, CircuitBreakerPolicy::maxOpenFor)
+        .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(5));
+    assertThat(doc.service("short").client().circuitBreaker().maxOpenFor()).as("grows to the default cap")
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(doc.service("long").client().circuitBreaker().maxOpenFor()).as("a longer openFor stays fixed")
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(doc.service("explicit").client().circuitBreaker().maxOpenFor()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
   void aPartialSectionKeepsTheDefaultsOfTheFieldsItLeavesOut() {
     ClientPolicy client = parse("""
         services:
