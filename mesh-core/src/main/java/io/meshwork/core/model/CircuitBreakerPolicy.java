@@ -32,14 +32,7 @@ public record CircuitBreakerPolicy(
       Defaults.BREAKER_HALF_OPEN_CALLS);
 
   /** No service-level breaker: every call is admitted and none is counted. */
-  public static final CircuitBreakerPolicy DISABLED = new CircuitBreakerPolicy(
-      false,
-      Defaults.BREAKER_FAILURE_RATE,
-      Defaults.BREAKER_WINDOW,
-      Defaults.BREAKER_MIN_CALLS,
-      Defaults.BREAKER_OPEN_FOR,
-      Defaults.BREAKER_MAX_OPEN_FOR,
-      Defaults.BREAKER_HALF_OPEN_CALLS);
+  public static final CircuitBreakerPolicy DISABLED = DEFAULT.withEnabled(false);
 
   /** A policy whose {@code maxOpenFor} is the default for {@code openFor}: see {@link #defaultMaxOpenFor}. */
   public CircuitBreakerPolicy(
@@ -54,6 +47,11 @@ public record CircuitBreakerPolicy(
   public static Duration defaultMaxOpenFor(Duration openFor) {
     return openFor == null || openFor.compareTo(Defaults.BREAKER_MAX_OPEN_FOR) < 0
         ? Defaults.BREAKER_MAX_OPEN_FOR : openFor;
+  }
+
+  /** This policy, switched on or off. */
+  public CircuitBreakerPolicy withEnabled(boolean on) {
+    return new CircuitBreakerPolicy(on, failureRate, window, minCalls, openFor, maxOpenFor, halfOpenCalls);
   }
 
   public CircuitBreakerPolicy {

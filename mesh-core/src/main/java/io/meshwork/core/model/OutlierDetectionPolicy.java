@@ -35,13 +35,7 @@ public record OutlierDetectionPolicy(
       Defaults.OUTLIER_PANIC_THRESHOLD_PERCENT);
 
   /** No outlier detection: no endpoint is ever ejected. */
-  public static final OutlierDetectionPolicy DISABLED = new OutlierDetectionPolicy(
-      false,
-      Defaults.OUTLIER_CONSECUTIVE_FAILURES,
-      Defaults.OUTLIER_BASE_EJECTION,
-      Defaults.OUTLIER_MAX_EJECTION,
-      Defaults.OUTLIER_MAX_EJECTED_PERCENT,
-      Defaults.OUTLIER_PANIC_THRESHOLD_PERCENT);
+  public static final OutlierDetectionPolicy DISABLED = DEFAULT.withEnabled(false);
 
   public OutlierDetectionPolicy {
     Check.range("outlierDetection.consecutiveFailures", consecutiveFailures, 1, 1000);
@@ -53,5 +47,11 @@ public record OutlierDetectionPolicy(
     }
     Check.range("outlierDetection.maxEjectedPercent", maxEjectedPercent, 0, 100);
     Check.range("outlierDetection.panicThreshold", panicThresholdPercent, 0, 100);
+  }
+
+  /** This policy, switched on or off. */
+  public OutlierDetectionPolicy withEnabled(boolean on) {
+    return new OutlierDetectionPolicy(on, consecutiveFailures, baseEjection, maxEjection, maxEjectedPercent,
+        panicThresholdPercent);
   }
 }
