@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * thread writes twice.
  *
  * <p>A single shared count of calls in flight is exact but is the one cache line that all cores
- * fight over: with 2 threads it cost the engine benchmark about 37 ns of its 265 ns per call.
+ * fight over: with 2 threads it cost the engine benchmark about 40 ns of its 265 ns per call.
  * This is a "sloppy counter" (Boyd-Wickizer et al., "An Analysis of Linux Scalability to Many
  * Cores", OSDI 2010): {@code granted} counts permits handed out, and each of a few stripes (a
  * thread picks one by its id, each alone on its cache lines) keeps spare permits that were
@@ -19,11 +19,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>The limit stays exact as an upper bound: calls in flight plus spares equal
  * {@code granted}, which a grant never takes past the limit, and a spare is used only while
  * {@code granted} is within it (a lowered limit voids spares), so no more than {@code max}
- * calls are ever admitted. Spares stranded on other stripes could refuse a call early; before refusing, a call
- * takes every stripe's spares back and tries once more, so a refusal means (up to races of that
- * instant) that {@code max} calls really are in flight. Limits under {@link #CHUNKED_FROM}
- * move permits one at a time and give them straight back, so a small limit behaves as one
- * shared counter.
+ * calls are ever admitted. Spares stranded on other stripes could refuse a call early; before
+ * refusing, a call takes every stripe's spares back and tries once more, so a refusal means (up
+ * to races of that instant) that {@code max} calls really are in flight. Limits under
+ * {@link #CHUNKED_FROM} move permits one at a time and give them straight back, so a small
+ * limit behaves as one shared counter.
  *
  * <p>The limit is an argument, not state: it comes from the plan in force and may change with
  * the registry while calls are in flight. Every step is correct whatever the chunk size, so a

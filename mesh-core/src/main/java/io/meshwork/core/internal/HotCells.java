@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the garbage collector moves things.
  *
  * <p>Why: the engine's shared counters (an endpoint's pending attempts and latency estimate) are
- * written on every call. As separate small objects, once the
- * collector has promoted and packed them, two of them written by different threads can land on
- * one 64-byte line, and every write then steals the line from the other core: the engine
+ * written on every call. As separate small objects, once the collector has promoted and packed
+ * them, two of them written by different threads can land on one 64-byte line, and every write
+ * then steals the line from the other core: the engine
  * benchmark with 2 threads went from about 280 to about 590 ns a call a few seconds into each
  * run, whatever the balancer. An array keeps its own layout when moved, so padding inside it
  * holds (the JDK's {@code @Contended} would do the same but is closed to libraries).
