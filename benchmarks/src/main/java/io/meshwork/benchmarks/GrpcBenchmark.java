@@ -75,7 +75,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Dorg.slf4j.simpleLogger.log.meshwork.access=warn"})
-public class GrpcBenchmark {
+public class GrpcBenchmark extends BareVersusMesh {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(byte[] value) {
@@ -154,27 +154,13 @@ public class GrpcBenchmark {
     for (Server s : servers) s.awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  @Benchmark
-  public int bare() {
+  @Override
+  protected int callBare() {
     return call(bareChannel);
   }
 
-  @Benchmark
-  public int mesh() {
-    return call(meshChannel);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairBare() {
-    return call(bareChannel);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairMesh() {
+  @Override
+  protected int callMesh() {
     return call(meshChannel);
   }
 

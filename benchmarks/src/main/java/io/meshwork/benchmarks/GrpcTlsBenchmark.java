@@ -95,7 +95,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Dorg.slf4j.simpleLogger.log.meshwork.access=warn"})
-public class GrpcTlsBenchmark {
+public class GrpcTlsBenchmark extends BareVersusMesh {
   private static final String TRUST_DOMAIN = "bench.local";
   private static final byte[] PAYLOAD = "meshwork".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -197,27 +197,13 @@ public class GrpcTlsBenchmark {
     }
   }
 
-  @Benchmark
-  public int bare() {
+  @Override
+  protected int callBare() {
     return call(bareChannel);
   }
 
-  @Benchmark
-  public int mesh() {
-    return call(meshChannel);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairBare() {
-    return call(bareChannel);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairMesh() {
+  @Override
+  protected int callMesh() {
     return call(meshChannel);
   }
 

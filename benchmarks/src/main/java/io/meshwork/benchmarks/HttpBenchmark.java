@@ -76,7 +76,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Dsun.net.httpserver.nodelay=true", "-Dorg.slf4j.simpleLogger.log.meshwork.access=warn"})
-public class HttpBenchmark {
+public class HttpBenchmark extends BareVersusMesh {
   private static final MediaType TEXT = MediaType.get("text/plain");
 
   private HttpServer server;
@@ -138,13 +138,13 @@ public class HttpBenchmark {
     serverThreads.shutdownNow();
   }
 
-  @Benchmark
-  public int bare() throws IOException {
+  @Override
+  protected int callBare() throws IOException {
     return call(bareClient, bareRequest);
   }
 
-  @Benchmark
-  public int mesh() throws IOException {
+  @Override
+  protected int callMesh() throws IOException {
     return call(meshClient, meshRequest);
   }
 
@@ -161,20 +161,6 @@ public class HttpBenchmark {
   @Benchmark
   public int inMemoryMesh() throws IOException {
     return call(inMemoryMeshClient, meshRequest);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairBare() throws IOException {
-    return call(bareClient, bareRequest);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairMesh() throws IOException {
-    return call(meshClient, meshRequest);
   }
 
   private static int call(OkHttpClient client, Request request) throws IOException {

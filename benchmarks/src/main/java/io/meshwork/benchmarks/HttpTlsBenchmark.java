@@ -99,7 +99,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Dsun.net.httpserver.nodelay=true", "-Dorg.slf4j.simpleLogger.log.meshwork.access=warn"})
-public class HttpTlsBenchmark {
+public class HttpTlsBenchmark extends BareVersusMesh {
   private static final String TRUST_DOMAIN = "bench.local";
   private static final char[] NO_PASSWORD = new char[0];
 
@@ -225,27 +225,13 @@ public class HttpTlsBenchmark {
     }
   }
 
-  @Benchmark
-  public int bare() throws IOException {
+  @Override
+  protected int callBare() throws IOException {
     return call(bareClient, bareRequest);
   }
 
-  @Benchmark
-  public int mesh() throws IOException {
-    return call(meshClient, meshRequest);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairBare() throws IOException {
-    return call(bareClient, bareRequest);
-  }
-
-  @Benchmark
-  @Group("pair")
-  @GroupThreads(1)
-  public int pairMesh() throws IOException {
+  @Override
+  protected int callMesh() throws IOException {
     return call(meshClient, meshRequest);
   }
 
