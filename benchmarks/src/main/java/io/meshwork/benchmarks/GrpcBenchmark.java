@@ -61,7 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (no-op OpenTelemetry, as when tracing is off), outcome, meters; health checking on.
  * </ul>
  *
- * <p>{@code pair:bare} and {@code pair:mesh} send the same calls as a JMH group: their threads
+ * <p>{@code pair:pairBare} and {@code pair:pairMesh} (from {@link BareVersusMesh}) send the same calls as a JMH group: their threads
  * run at the same time, so load from outside the benchmark hits both alike; that ratio is the
  * fairer one on a noisy machine. The servers are plain gRPC servers (no mesh interceptor),
  * echoing an 8-byte payload through a byte-array marshaller (no protobuf cost), shared by both

@@ -82,7 +82,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       client's engine (P2C peak-EWMA, retries, meters).
  * </ul>
  *
- * <p>{@code pair:bare} and {@code pair:mesh} send the same calls as a JMH group, at the same
+ * <p>{@code pair:pairBare} and {@code pair:pairMesh} (from {@link BareVersusMesh}) send the same calls as a JMH group, at the same
  * time, so outside load hits both alike. Handshakes happen before the first iteration (one
  * connection per server and channel, well within the 24 h certificates), so the figures are
  * those of established TLS connections. Payload: 8 bytes through a byte-array marshaller.

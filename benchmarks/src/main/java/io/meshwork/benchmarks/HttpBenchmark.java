@@ -57,7 +57,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * machinery and the mesh's work, no socket. Their difference is the mesh's own cost per call,
  * free of the loopback round trip's noise.
  *
- * <p>{@code pair:bare} and {@code pair:mesh} send the same two calls as a JMH group: their
+ * <p>{@code pair:pairBare} and {@code pair:pairMesh} (from {@link BareVersusMesh}) send the same two calls as a JMH group: their
  * threads run at the same time, in the same iterations, so load from outside the benchmark (a
  * shared machine) hits both alike. Their ratio is the fairer one where the machine is noisy;
  * the separate benchmarks above are the textbook form. {@code -tg N,N} sets N threads for each.
