@@ -14,11 +14,11 @@ import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
-import io.meshwork.core.model.ServerPolicy;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.tls.AccessDecision;
 import io.meshwork.tls.AccessPolicy;
+import io.meshwork.tls.AccessPolicyCache;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.SpiffeId;
 import io.opentelemetry.context.Context;
@@ -71,10 +71,8 @@ public final class MeshServerInterceptor implements ServerInterceptor {
   private final InboundGuard guard;
   private final Ticker ticker;
   private final OwnService self;
-  private volatile Policy policy;
+  private final AccessPolicyCache access = new AccessPolicyCache();
 
-  /** The access policy in force and what it was built from. */
-  private record Policy(ServerPolicy source, String trustDomain, AccessPolicy access, AccessDecision fixed) {}
 
   MeshServerInterceptor(Mesh mesh) {
     this.guard = InboundGuard.create(mesh);
@@ -174,27 +172,9 @@ public final class MeshServerInterceptor implements ServerInterceptor {
 
   /** Whether {@code caller} may call, by the access policy of {@code snapshot}. */
   private AccessDecision decide(ServiceSnapshot snapshot, String caller) {
-    ServerPolicy source = snapshot.config().server();
-    String trustDomain = snapshot.mesh().trustDomain();
-    Policy p = policy;
-    if (p == null || p.source() != source || !p.trustDomain().equals(trustDomain)) {
-      p = build(source, trustDomain);
-      policy = p;
-    }
-    return p.access() != null ? p.access().check(caller) : p.fixed();
+    return access.check(snapshot.config().server(), snapshot.mesh().trustDomain(), caller);
   }
 
-  private static Policy build(ServerPolicy source, String trustDomain) {
-    try {
-      return new Policy(source, trustDomain, AccessPolicy.of(source, trustDomain), null);
-    } catch (IllegalArgumentException e) {
-      // The registry's trust domain is not a SPIFFE trust domain, so no caller can be named in it.
-      AccessDecision fixed = source.allowsAnyone()
-          ? new AccessDecision(true, "any caller is allowed (allow: *)")
-          : new AccessDecision(false, "the registry's trust domain cannot name callers (" + e.getMessage() + ")");
-      return new Policy(source, trustDomain, null, fixed);
-    }
-  }
 
   /** Runs each callback inside the call's OpenTelemetry context; records a cancelled call. */
   private static final class InContext<ReqT> extends SimpleForwardingServerCallListener<ReqT> {

@@ -1,11 +1,11 @@
 package io.meshwork.http;
 
 import io.meshwork.core.Mesh;
-import io.meshwork.core.model.ServerPolicy;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.tls.AccessDecision;
 import io.meshwork.tls.AccessPolicy;
+import io.meshwork.tls.AccessPolicyCache;
 
 /**
  * What a mesh HTTP server decides about a request before its handler runs, from how the request
@@ -35,7 +35,7 @@ final class InboundSecurity implements AutoCloseable {
   private final OwnService self;
   private final String withoutTls;
   private final String withoutCertificate;
-  private volatile Policy policy;
+  private final AccessPolicyCache access = new AccessPolicyCache();
 
   /**
    * Why a request was refused: the status to answer with, the body, and whether the connection
@@ -43,8 +43,6 @@ final class InboundSecurity implements AutoCloseable {
    */
   record Refusal(int status, String reason, boolean obsoleteConnection) {}
 
-  /** The access policy in force and what it was built from. */
-  private record Policy(ServerPolicy source, String trustDomain, AccessPolicy access, AccessDecision fixed) {}
 
   /**
    * Starts watching {@code mesh}'s own service. {@code withoutTls} and {@code withoutCertificate}
@@ -79,28 +77,11 @@ final class InboundSecurity implements AutoCloseable {
     return decision.allowed() ? null : new Refusal(403, service + ": " + decision.reason(), false);
   }
 
+  /** Whether {@code caller} may call, by the access policy of {@code snapshot}. */
   private AccessDecision decide(ServiceSnapshot snapshot, String caller) {
-    ServerPolicy source = snapshot.config().server();
-    String trustDomain = snapshot.mesh().trustDomain();
-    Policy p = policy;
-    if (p == null || p.source() != source || !p.trustDomain().equals(trustDomain)) {
-      p = build(source, trustDomain);
-      policy = p;
-    }
-    return p.access() != null ? p.access().check(caller) : p.fixed();
+    return access.check(snapshot.config().server(), snapshot.mesh().trustDomain(), caller);
   }
 
-  private static Policy build(ServerPolicy source, String trustDomain) {
-    try {
-      return new Policy(source, trustDomain, AccessPolicy.of(source, trustDomain), null);
-    } catch (IllegalArgumentException e) {
-      // The registry's trust domain is not a SPIFFE trust domain, so no caller can be named in it.
-      AccessDecision fixed = source.allowsAnyone()
-          ? new AccessDecision(true, "any caller is allowed (allow: *)")
-          : new AccessDecision(false, "the registry's trust domain cannot name callers (" + e.getMessage() + ")");
-      return new Policy(source, trustDomain, null, fixed);
-    }
-  }
 
   @Override
   public void close() {
