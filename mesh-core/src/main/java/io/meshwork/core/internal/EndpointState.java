@@ -12,28 +12,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * labels.
  *
  * <p>Hot-path rules: every field is atomic or volatile; nothing here locks. What every call
- * writes (pending, attempts, the EWMA pair) lives in {@link HotCells}, alone on its cache
- * lines. Pending and attempts share one cell (attempts in the high bits), so starting an
- * attempt is one atomic add, not two. The EWMA pair (cost, stamp) is updated with a
+ * writes (the outstanding attempts, attempts sent, the EWMA pair) lives in {@link HotCells},
+ * alone on its cache lines. The outstanding count shares one cell with the sum of the
+ * outstanding attempts' start times, so that a reader gets both from one read, consistent, and
+ * can tell the mean age of what is in flight ({@link #outstandingAgeNanos}); starting an attempt
+ * is two atomic adds on one line, ending it one. The EWMA pair (cost, stamp) is updated with a
  * compare-and-set on the stamp, so two completions racing at the same nanosecond may lose one
  * sample, which an estimator tolerates.
  */
 public final class EndpointState {
   // The cells every call writes, together and alone on their cache lines (see HotCells).
-  /** Attempts sent (high {@code 64 - PENDING_BITS} bits) and attempts outstanding (low bits). */
-  private static final int LOAD = 0;
+  /**
+   * Attempts outstanding (low {@link #PENDING_BITS} bits) and the sum of their start times in
+   * units of {@code 2^UNIT_SHIFT} ns, modulo {@code 2^(64 - PENDING_BITS)} (the high bits).
+   */
+  private static final int OUTSTANDING = 0;
   private static final int STAMP = 1;
   private static final int COST = 2;
-  /** Outstanding attempts fit in 24 bits (16 million); attempts sent get the other 40 bits. */
-  private static final int PENDING_BITS = 24;
+  /** Attempts sent, ever. */
+  private static final int SENT = 3;
+  /** Outstanding attempts fit in 22 bits (4 million); the start-time sum gets the other 42. */
+  private static final int PENDING_BITS = 22;
   private static final long PENDING_MASK = (1L << PENDING_BITS) - 1;
-  private static final long ONE_ATTEMPT = (1L << PENDING_BITS) | 1;
+  /**
+   * Start times are summed in units of 1024 ns (about a microsecond): 42 bits of them wrap after
+   * 52 days, and the sum of the outstanding attempts' ages is read modulo that, exact while it
+   * stays under half (26 days of age in flight at once).
+   */
+  private static final int UNIT_SHIFT = 10;
 
   private final Address address;
   private volatile Endpoint endpoint;
 
-  /** Pending and attempts, and the peak-EWMA pair (estimate as raw double bits, time it was taken). */
-  private final HotCells hot = new HotCells(3);
+  /** Outstanding attempts and their start times, the peak-EWMA pair (estimate as raw double bits, time it was taken), attempts sent. */
+  private final HotCells hot = new HotCells(4);
 
   // Outlier detection.
   final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -71,27 +83,65 @@ public final class EndpointState {
 
   /** Attempts outstanding on this endpoint. */
   public int pending() {
-    return (int) (hot.cells.get(HotCells.at(LOAD)) & PENDING_MASK);
+    return (int) (hot.cells.get(HotCells.at(OUTSTANDING)) & PENDING_MASK);
   }
 
   /** Attempts sent to this endpoint, ever. */
   public long attempts() {
-    return hot.cells.get(HotCells.at(LOAD)) >>> PENDING_BITS;
+    return hot.cells.get(HotCells.at(SENT));
   }
 
-  /** An attempt goes to this endpoint: one more sent and one more outstanding, in one add. */
-  void attemptStarted() {
-    hot.cells.getAndAdd(HotCells.at(LOAD), ONE_ATTEMPT);
+  /** One outstanding attempt started at {@code startNanos}, as the outstanding cell counts it. */
+  private static long outstanding(long startNanos) {
+    return ((startNanos >> UNIT_SHIFT) << PENDING_BITS) + 1;
   }
 
-  /** An attempt on this endpoint ended (completed or abandoned): one fewer outstanding. */
-  void attemptEnded() {
-    hot.cells.getAndDecrement(HotCells.at(LOAD));
+  /** An attempt started at {@code startNanos} goes to this endpoint: one more sent, one more outstanding. */
+  void attemptStarted(long startNanos) {
+    hot.cells.getAndAdd(HotCells.at(OUTSTANDING), outstanding(startNanos));
+    hot.cells.getAndIncrement(HotCells.at(SENT));
   }
 
-  /** Sets the outstanding count, keeping attempts: for tests that stage a load. */
+  /**
+   * The attempt that started at {@code startNanos} ended (completed or abandoned): one fewer
+   * outstanding. The start time must be the one given to {@link #attemptStarted}.
+   */
+  void attemptEnded(long startNanos) {
+    hot.cells.getAndAdd(HotCells.at(OUTSTANDING), -outstanding(startNanos));
+  }
+
+  /**
+   * The mean age at {@code nowNanos} of the attempts outstanding on this endpoint; 0 when none
+   * is. One read of one cell, so the count and the start times always agree; exact to about a
+   * microsecond.
+   *
+   * <p>Why the mean and not the oldest: the oldest outstanding attempt cannot be kept without a
+   * lock or a structure per attempt, and the mean is a lower bound on it that reacts as fast when
+   * an endpoint stops answering (every outstanding attempt ages at once). A healthy endpoint's
+   * outstanding attempts are on average half as old as its latency, so the mean does not inflate
+   * it.
+   */
+  public double outstandingAgeNanos(long nowNanos) {
+    long word = hot.cells.get(HotCells.at(OUTSTANDING));
+    long pending = word & PENDING_MASK;
+    if (pending == 0) return 0;
+    // pending * now - sum of starts, modulo 2^(64 - PENDING_BITS), read as a signed number: a
+    // start read a little after this reader's "now" on another thread may make it negative.
+    long total = ((pending * (nowNanos >> UNIT_SHIFT) - (word >>> PENDING_BITS)) << PENDING_BITS) >> PENDING_BITS;
+    return total <= 0 ? 0 : (double) (total << UNIT_SHIFT) / pending;
+  }
+
+  /**
+   * Sets the outstanding count to {@code n} attempts started at {@code startNanos}, keeping
+   * attempts sent: for tests that stage a load.
+   */
+  void setPending(int n, long startNanos) {
+    hot.cells.set(HotCells.at(OUTSTANDING), n * outstanding(startNanos));
+  }
+
+  /** Sets the outstanding count to {@code n} attempts started when the estimate was last taken. */
   void setPending(int n) {
-    hot.cells.set(HotCells.at(LOAD), attempts() << PENDING_BITS | n);
+    setPending(n, hot.cells.get(HotCells.at(STAMP)));
   }
 
   /** The latency estimate decayed to {@code nowNanos}; 0 until the first sample. */
@@ -116,6 +166,22 @@ public final class EndpointState {
     if (hot.cells.compareAndSet(HotCells.at(STAMP), stamp, Math.max(stamp, nowNanos))) {
       // A release store: readers need the value soon, not a fence here (the CAS above orders it).
       hot.cells.setRelease(HotCells.at(COST), Double.doubleToRawLongBits(next));
+    }
+  }
+
+  /**
+   * Feeds a lower bound on the endpoint's latency: an attempt that ended without an answer after
+   * {@code elapsedNanos} (its timeout passed, or the caller cancelled it) says the answer would
+   * have taken at least that long. It raises the estimate to {@code elapsedNanos} when that is
+   * above the estimate decayed to now, and otherwise leaves the estimate alone: a short wait cut
+   * off by the caller says nothing about a slow endpoint, and must not make it look faster.
+   */
+  public void observeLowerBound(long elapsedNanos, long nowNanos, long tauNanos) {
+    long stamp = hot.cells.get(HotCells.at(STAMP));
+    double c = cost();
+    if (elapsedNanos <= 0 || (c != 0 && elapsedNanos <= PeakEwma.decayed(c, stamp, nowNanos, tauNanos))) return;
+    if (hot.cells.compareAndSet(HotCells.at(STAMP), stamp, Math.max(stamp, nowNanos))) {
+      hot.cells.setRelease(HotCells.at(COST), Double.doubleToRawLongBits(elapsedNanos));
     }
   }
 

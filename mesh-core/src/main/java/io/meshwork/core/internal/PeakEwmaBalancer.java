@@ -11,6 +11,14 @@ package io.meshwork.core.internal;
  * a slow response count at once; see {@link PeakEwma} for the decay). With equal weights the
  * factor is the familiar {@code pending + 1}.
  *
+ * <p>The estimate learns only when attempts end, so an endpoint that stops answering would keep
+ * its last fast estimate, decaying further, for as long as its attempts hang. Two rules close
+ * that gap. An attempt that ends without an answer (timed out, or cancelled by its caller) feeds
+ * its elapsed time as a lower bound ({@link EndpointState#observeLowerBound}). And while attempts
+ * are outstanding, the cost is at least their mean age ({@link EndpointState#outstandingAgeNanos}):
+ * an endpoint whose requests have waited longer than its estimate does not look cheap, from the
+ * first milliseconds of a stall rather than after the first timeout.
+ *
  * <p>An endpoint without a latency sample yet has load 0 while idle, so a new endpoint gets a
  * probe at once, and a {@link #PENALTY} per outstanding request otherwise, so that it gets no
  * more until that probe answers (Finagle does the same). Because estimates decay toward zero
@@ -26,9 +34,13 @@ final class PeakEwmaBalancer extends PowerOfTwoChoices {
   @Override
   double load(EndpointState e, double pendingScale, PickContext ctx) {
     int pending = e.pending();
-    double cost = e.costNanos(ctx.nowNanos(), ctx.tauNanos());
     if (!e.measured()) {
       return pending == 0 ? 0 : PENALTY * (pending + 1);
+    }
+    double cost = e.costNanos(ctx.nowNanos(), ctx.tauNanos());
+    if (pending != 0) {
+      // The estimate cannot be below what is in flight has already waited: see the class.
+      cost = Math.max(cost, e.outstandingAgeNanos(ctx.nowNanos()));
     }
     return cost * (1 + pending * pendingScale);
   }

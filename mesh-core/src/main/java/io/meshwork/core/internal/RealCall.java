@@ -140,7 +140,7 @@ final class RealCall implements Call, Attempt, PickContext {
     if (!STATE.compareAndSet(this, s, (n << 2) | IN_FLIGHT)) {
       throw new IllegalStateException(dest.service + ": the call ended while picking (closed concurrently)");
     }
-    picked.attemptStarted();
+    picked.attemptStarted(now);
     MeshEventListener l = perCall();
     if (l != null) l.onAttemptStarted(dest.service, picked.endpoint(), n);
     return n == 1 ? this : new RetryAttempt(this, n, picked.endpoint());
@@ -203,11 +203,14 @@ final class RealCall implements Call, Attempt, PickContext {
       s = (int) STATE.getVolatile(this);
       if ((s & PHASE) == ENDED) return;
     } while (!STATE.compareAndSet(this, s, (s & ~PHASE) | ENDED));
-    if ((s & PHASE) == IN_FLIGHT) {
-      endpoint.attemptEnded();
-    }
     DestinationState dest = dest();
     long now = dest.rt.ticker().nanoTime();
+    if ((s & PHASE) == IN_FLIGHT) {
+      // Abandoned in flight (the caller gave up): what it waited is a lower bound on the
+      // endpoint's latency, as for a cancelled completion (see complete).
+      endpoint.attemptEnded(attemptStartNanos);
+      endpoint.observeLowerBound(now - attemptStartNanos, now, dest.rt.tauNanos());
+    }
     release(RESULT_NONE, now);
     long duration = now - startNanos;
     target.meters.timer(Slots.of(Outcome.cancelled())).record(duration, TimeUnit.NANOSECONDS);
@@ -251,13 +254,8 @@ final class RealCall implements Call, Attempt, PickContext {
     long now = dest.rt.ticker().nanoTime();
     long latency = now - attemptStartNanos;
     EndpointState e = endpoint;
-    e.attemptEnded();
-    if (outcome.kind() == Outcome.Kind.RESPONSE || outcome.kind() == Outcome.Kind.TIMEOUT) {
-      // A timeout's elapsed time is a lower bound on the endpoint's latency: without it an
-      // endpoint that stops answering keeps its old, fast estimate (linkerd2-proxy and Finagle
-      // record it too). Other failures carry no latency information.
-      e.observeLatency(latency, now, dest.rt.tauNanos());
-    }
+    e.attemptEnded(attemptStartNanos);
+    observe(e, outcome, latency, now, dest.rt.tauNanos());
     if (success) {
       dest.onAttemptSuccess(e);
       dest.attemptSuccess.increment();
@@ -266,6 +264,30 @@ final class RealCall implements Call, Attempt, PickContext {
       return ended(n, outcome, now);
     }
     return failed(n, outcome, plan, e, now, latency);
+  }
+
+  /**
+   * What an attempt's latency teaches peak-EWMA. An answer is a sample. An attempt that ended
+   * without one because time ran out (its timeout, or a gRPC deadline) or because the caller
+   * gave up (cancelled) is a lower bound: the answer would have taken at least that long, so it
+   * raises a lower estimate and never lowers one. Without it, an endpoint that stops answering
+   * keeps its old fast estimate, which decays further while nothing comes back, and draws more
+   * traffic the longer it hangs (Finagle records an interrupted request's latency too). Such an
+   * attempt still is not a failure of the endpoint when the caller cancelled it: see
+   * {@link #failed}. Connection failures carry no latency information.
+   */
+  private static void observe(EndpointState e, Outcome outcome, long latency, long now, long tau) {
+    switch (outcome.kind()) {
+      case RESPONSE -> {
+        if (outcome.isGrpc() && outcome.status() == Outcome.GRPC_DEADLINE_EXCEEDED) {
+          e.observeLowerBound(latency, now, tau);
+        } else {
+          e.observeLatency(latency, now, tau);
+        }
+      }
+      case TIMEOUT, CANCELLED -> e.observeLowerBound(latency, now, tau);
+      default -> { }
+    }
   }
 
   /**

@@ -160,7 +160,7 @@ final class BalancerSimulation {
       } else {
         int index = indexOf(e);
         picks[index]++;
-        e.attemptStarted();
+        e.attemptStarted(context.nowNanos);
         long service = (long) (baseLatencyNanos[index] * (1 + jitter * world.nextDouble()));
         completions.add(new Completion(context.nowNanos + service, service, e));
       }
@@ -175,7 +175,7 @@ final class BalancerSimulation {
     while (!completions.isEmpty() && completions.peek().atNanos <= t) {
       Completion c = completions.poll();
       context.nowNanos = c.atNanos;
-      c.endpoint.attemptEnded();
+      c.endpoint.attemptEnded(c.atNanos - c.rttNanos);
       c.endpoint.observeLatency(c.rttNanos, c.atNanos, context.tauNanos);
     }
   }

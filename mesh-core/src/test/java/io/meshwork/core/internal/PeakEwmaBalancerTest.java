@@ -53,7 +53,7 @@ class PeakEwmaBalancerTest {
     EndpointState[] states = BalancerSimulation.endpoints(1, 1, 1);
     states[0].observeLatency(500 * MILLIS, ctx.nowNanos, ctx.tauNanos);
     states[1].observeLatency(900 * MILLIS, ctx.nowNanos, ctx.tauNanos);
-    states[2].attemptStarted(); // new, probe in flight
+    states[2].attemptStarted(ctx.nowNanos); // new, probe in flight
     Subset subset = new Subset(states);
 
     for (int i = 0; i < 1_000; i++) {
