@@ -6,6 +6,8 @@ import io.meshwork.core.internal.DecisionLog;
 import io.meshwork.core.internal.DestinationState;
 import io.meshwork.core.internal.EngineRuntime;
 import io.meshwork.core.internal.Listeners;
+import io.meshwork.core.internal.MeshAccess;
+import io.meshwork.core.internal.OwnedMeters;
 import io.meshwork.core.internal.PeakEwma;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.ServiceConfig;
@@ -41,6 +43,10 @@ import java.util.random.RandomGenerator;
  * service (Caffeine); destinations follow the registry live.
  */
 public final class Mesh implements AutoCloseable {
+  static {
+    MeshAccess.install(mesh -> mesh.runtime);
+  }
+
   private final String serviceName;
   private final String zone;
   private final Registry registry;
@@ -63,7 +69,7 @@ public final class Mesh implements AutoCloseable {
     List<MeshEventListener> listeners = new ArrayList<>(b.listeners);
     listeners.add(0, new DecisionLog());
     this.runtime = new EngineRuntime(serviceName, zone, ticker, b.random, new Listeners(listeners),
-        meterRegistry, b.percentileHistograms, b.ewmaDecay.toNanos(),
+        new OwnedMeters(meterRegistry), b.percentileHistograms, b.ewmaDecay.toNanos(),
         b.listeners.isEmpty() ? null : new Listeners(b.listeners));
     this.destinations = Caffeine.newBuilder().build();
     this.probes = Caffeine.newBuilder()
@@ -149,6 +155,10 @@ public final class Mesh implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * Where this mesh's meters go: the builder's {@link Builder#meterRegistry}, or Micrometer's
+   * global registry. The meters are removed from it when the mesh closes.
+   */
   public MeterRegistry meterRegistry() {
     return meterRegistry;
   }
@@ -161,7 +171,11 @@ public final class Mesh implements AutoCloseable {
     return ticker;
   }
 
-  /** Closes every destination's registry watch. Does not close the registry itself. */
+  /**
+   * Closes every destination's registry watch and removes this mesh's meters (client and
+   * server) from its meter registry, so that a mesh built later in the same JVM registers its
+   * own. Does not close the registry itself.
+   */
   @Override
   public void close() {
     closed = true;
@@ -169,6 +183,7 @@ public final class Mesh implements AutoCloseable {
     destinations.invalidateAll();
     probes.invalidateAll();
     probes.cleanUp();
+    runtime.meters().close();
   }
 
   /** Builds a {@link Mesh}. Only the service name and the registry are required. */
@@ -195,7 +210,15 @@ public final class Mesh implements AutoCloseable {
     /** Where the mesh document comes from (required). */
     public Builder registry(Registry v) { this.registry = v; return this; }
 
-    /** Where meters go. Default: Micrometer's global registry. */
+    /**
+     * Where meters go. Pass the application's registry (a {@code PrometheusMeterRegistry},
+     * Spring Boot's). Default: Micrometer's global registry, {@code Metrics.globalRegistry}, so
+     * that registries added to it (and agents that read it) see the mesh with no wiring. Either
+     * way the mesh removes its meters when it {@linkplain Mesh#close closes}, so meshes built one
+     * after another in one JVM (tests, restarts) each get their own gauges. Meshes alive at the
+     * same time in one registry share meters of the same name and tags; one mesh per process is
+     * the supported shape.
+     */
     public Builder meterRegistry(MeterRegistry v) { this.meterRegistry = Objects.requireNonNull(v, "meterRegistry"); return this; }
 
     /** Tracing for transports. Default: no-op. */

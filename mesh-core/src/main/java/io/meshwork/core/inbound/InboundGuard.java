@@ -4,10 +4,11 @@ import io.meshwork.core.Deadline;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
+import io.meshwork.core.internal.MeshAccess;
+import io.meshwork.core.internal.OwnedMeters;
 import io.meshwork.core.wire.AttemptHeader;
 import io.meshwork.core.wire.TimeoutHeader;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -94,7 +95,7 @@ public final class InboundGuard {
 
   private final String service;
   private final Ticker ticker;
-  private final MeterRegistry meters;
+  private final OwnedMeters meters;
   private final TextMapPropagator propagator;
   private final Tracer tracer;
   private final boolean checksTraceparent;
@@ -108,7 +109,7 @@ public final class InboundGuard {
   private InboundGuard(Mesh mesh, boolean percentileHistograms) {
     this.service = mesh.serviceName();
     this.ticker = mesh.ticker();
-    this.meters = mesh.meterRegistry();
+    this.meters = MeshAccess.meters(mesh);
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
     this.tracer = mesh.openTelemetry().getTracer(INSTRUMENTATION_SCOPE);
     this.checksTraceparent = propagator.fields().contains(TRACEPARENT);
@@ -216,26 +217,24 @@ public final class InboundGuard {
     if (t == null) {
       boolean refused = slot == REFUSED_SLOT;
       int status = refused ? 504 : slot;
-      t = Timer.builder(REQUESTS)
+      t = meters.timer(Timer.builder(REQUESTS)
           .description("Requests served by this service")
           .tag("service", service)
           .tag("route", ROUTES[route])
           .tag("caller", caller)
           .tag("outcome", refused ? "refused" : status < 500 ? "success" : "failure")
           .tag("status", Integer.toString(status))
-          .publishPercentileHistogram(percentileHistograms)
-          .register(meters);
+          .publishPercentileHistogram(percentileHistograms));
       array.compareAndSet(i, null, t);
     }
     return t;
   }
 
   private Counter malformedCounter(String header) {
-    return Counter.builder(MALFORMED_HEADERS)
+    return meters.counter(Counter.builder(MALFORMED_HEADERS)
         .description("Malformed mesh or trace headers ignored by the inbound guard")
         .tag("service", service)
-        .tag("header", header)
-        .register(meters);
+        .tag("header", header));
   }
 
   private static int routeIndex(String method) {

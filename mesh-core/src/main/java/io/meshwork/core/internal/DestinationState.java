@@ -20,7 +20,6 @@ import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,27 +68,27 @@ public final class DestinationState implements Destination, ServiceListener {
   public DestinationState(String service, EngineRuntime rt) {
     this.service = service;
     this.rt = rt;
-    MeterRegistry m = rt.meters();
-    this.attemptSuccess = Counter.builder("mesh.client.attempts").tag("service", service)
-        .tag("outcome", "success").description("Attempts sent, retries included").register(m);
-    this.attemptFailure = Counter.builder("mesh.client.attempts").tag("service", service)
-        .tag("outcome", "failure").description("Attempts sent, retries included").register(m);
-    this.budgetExhausted = Counter.builder("mesh.client.retry.budget.exhausted").tag("service", service)
-        .tag("reason", "budget").description("Retries refused by the retry budget").register(m);
-    this.budgetThrottled = Counter.builder("mesh.client.retry.budget.exhausted").tag("service", service)
-        .tag("reason", "throttle").description("Retries refused by the retry budget").register(m);
-    this.ejections = Counter.builder("mesh.client.ejections").tag("service", service)
-        .description("Endpoints ejected by outlier detection").register(m);
-    Gauge.builder("mesh.client.endpoints", this, d -> d.endpointCount(false))
-        .tag("service", service).tag("state", "healthy").register(m);
-    Gauge.builder("mesh.client.endpoints", this, d -> d.endpointCount(true))
-        .tag("service", service).tag("state", "ejected").register(m);
+    OwnedMeters m = rt.meters();
+    this.attemptSuccess = m.counter(Counter.builder("mesh.client.attempts").tag("service", service)
+        .tag("outcome", "success").description("Attempts sent, retries included"));
+    this.attemptFailure = m.counter(Counter.builder("mesh.client.attempts").tag("service", service)
+        .tag("outcome", "failure").description("Attempts sent, retries included"));
+    this.budgetExhausted = m.counter(Counter.builder("mesh.client.retry.budget.exhausted").tag("service", service)
+        .tag("reason", "budget").description("Retries refused by the retry budget"));
+    this.budgetThrottled = m.counter(Counter.builder("mesh.client.retry.budget.exhausted").tag("service", service)
+        .tag("reason", "throttle").description("Retries refused by the retry budget"));
+    this.ejections = m.counter(Counter.builder("mesh.client.ejections").tag("service", service)
+        .description("Endpoints ejected by outlier detection"));
+    m.gauge(Gauge.builder("mesh.client.endpoints", this, d -> d.endpointCount(false))
+        .tag("service", service).tag("state", "healthy"));
+    m.gauge(Gauge.builder("mesh.client.endpoints", this, d -> d.endpointCount(true))
+        .tag("service", service).tag("state", "ejected"));
     for (CircuitState s : CircuitState.values()) {
-      Gauge.builder("mesh.client.circuit.state", this, d -> d.circuitState() == s ? 1 : 0)
-          .tag("service", service).tag("state", s.name().toLowerCase(java.util.Locale.ROOT)).register(m);
+      m.gauge(Gauge.builder("mesh.client.circuit.state", this, d -> d.circuitState() == s ? 1 : 0)
+          .tag("service", service).tag("state", s.name().toLowerCase(java.util.Locale.ROOT)));
     }
-    Gauge.builder("mesh.client.inflight", limit, ConcurrencyLimit::inFlight).tag("service", service)
-        .description("Calls admitted and not yet ended").register(m);
+    m.gauge(Gauge.builder("mesh.client.inflight", limit, ConcurrencyLimit::inFlight).tag("service", service)
+        .description("Calls admitted and not yet ended"));
   }
 
   /** Attaches the registry watch; its first snapshot is applied before this returns. */
@@ -297,8 +296,8 @@ public final class DestinationState implements Destination, ServiceListener {
   Counter retryCounter(int slot) {
     Counter c = retries.get(slot);
     if (c == null) {
-      c = Counter.builder("mesh.client.retries").tag("service", service).tag("reason", Slots.label(slot))
-          .description("Retries sent, by the failure that caused them").register(rt.meters());
+      c = rt.meters().counter(Counter.builder("mesh.client.retries").tag("service", service)
+          .tag("reason", Slots.label(slot)).description("Retries sent, by the failure that caused them"));
       retries.compareAndSet(slot, null, c);
     }
     return c;

@@ -2,7 +2,6 @@ package io.meshwork.core.internal;
 
 import io.meshwork.core.MeshEventListener;
 import io.meshwork.core.Ticker;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -14,7 +13,7 @@ import java.util.random.RandomGenerator;
  * @param ticker the time source of every rule
  * @param random per-thread randomness ({@code ThreadLocalRandom::current} in production)
  * @param listener every decision goes here (a composite; never null)
- * @param meters where meters are registered
+ * @param meters where meters are registered, and which of them this mesh owns (removed on close)
  * @param histograms whether timers publish percentile histograms
  * @param tauNanos peak-EWMA decay time constant
  * @param perCallListener user listeners for per-call events, or null when there are none
@@ -25,7 +24,7 @@ public record EngineRuntime(
     Ticker ticker,
     Supplier<RandomGenerator> random,
     MeshEventListener listener,
-    MeterRegistry meters,
+    OwnedMeters meters,
     boolean histograms,
     long tauNanos,
     MeshEventListener perCallListener) {

@@ -1,6 +1,5 @@
 package io.meshwork.core.internal;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -10,14 +9,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * array: the per-call cost is an array read, never a registry lookup.
  */
 final class RouteMeters {
-  private final MeterRegistry registry;
+  private final OwnedMeters meters;
   private final String service;
   private final String route;
   private final boolean histograms;
   private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(Slots.COUNT);
 
-  RouteMeters(MeterRegistry registry, String service, String route, boolean histograms) {
-    this.registry = registry;
+  RouteMeters(OwnedMeters meters, String service, String route, boolean histograms) {
+    this.meters = meters;
     this.service = service;
     this.route = route;
     this.histograms = histograms;
@@ -26,14 +25,13 @@ final class RouteMeters {
   Timer timer(int slot) {
     Timer t = timers.get(slot);
     if (t == null) {
-      t = Timer.builder("mesh.client.requests")
+      t = meters.timer(Timer.builder("mesh.client.requests")
           .description("Calls to a mesh service, from admission to the final outcome")
           .tag("service", service)
           .tag("route", route)
           .tag("outcome", Slots.outcome(slot))
           .tag("status", Slots.label(slot))
-          .publishPercentileHistogram(histograms)
-          .register(registry);
+          .publishPercentileHistogram(histograms));
       timers.compareAndSet(slot, null, t);
     }
     return t;
