@@ -29,6 +29,19 @@ public interface Destination {
    */
   Call newCall(MeshRequest request);
 
+  /**
+   * Starts a call that the application made at {@code startNanos}, a reading of the mesh's
+   * {@link Ticker} at or before now: a transport whose client queues calls before the mesh sees
+   * them (OkHttp's dispatcher, for {@code enqueue}) passes the time the call was made, so that
+   * the time spent queued counts against the policy timeout and in the call's duration, as the
+   * caller experiences it. Otherwise as {@link #newCall(MeshRequest)}; a start after now counts
+   * as now.
+   *
+   * @throws DeadlineExceededException when the deadline, counted from {@code startNanos} or
+   *     inherited, has already passed
+   */
+  Call newCall(MeshRequest request, long startNanos);
+
   /** The registry snapshot in force. */
   ServiceSnapshot snapshot();
 

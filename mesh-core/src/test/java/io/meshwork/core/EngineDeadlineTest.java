@@ -42,6 +42,34 @@ class EngineDeadlineTest {
   }
 
   @Test
+  void theTimeoutCountsFromWhenTheCallWasMadeNotFromWhenTheMeshSawIt() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofSeconds(1)).build();
+    try (EngineHarness h = new EngineHarness(36).service(policy, EngineHarness.endpoints(3))) {
+      Destination d = h.destination();
+      long made = h.ticker.nanoTime();
+      h.ticker.advanceMillis(300); // queued in the client's dispatcher
+
+      try (Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT, made)) {
+        assertThat(call.deadline().remainingNanos(h.ticker)).isEqualTo(700 * MILLIS);
+        Attempt a = call.nextAttempt();
+        assertThat(a.timeoutNanos()).isEqualTo(700 * MILLIS);
+        h.ticker.advanceMillis(10);
+        a.complete(Outcome.http(200));
+      }
+      assertThat(h.meters.find("mesh.client.requests").tags("status", "200").timer().totalTime(
+          java.util.concurrent.TimeUnit.MILLISECONDS)).as("duration as the caller saw it").isEqualTo(310);
+
+      h.ticker.advanceMillis(1_000);
+      long longAgo = h.ticker.nanoTime() - 1_200 * MILLIS;
+      assertThatThrownBy(() -> d.newCall(MeshRequest.EMPTY_IDEMPOTENT, longAgo))
+          .isInstanceOf(DeadlineExceededException.class)
+          .hasMessageStartingWith(SERVICE + ": deadline exceeded before the call reached the mesh (it waited 1200ms in the client, policy timeout 1s)");
+      assertThat(d.inFlight()).isZero();
+      assertThat(h.events.attemptsStarted()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void anInheritedDeadlineShorterThanThePolicyTimeoutWins() {
     ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofSeconds(2)).build();
     try (EngineHarness h = new EngineHarness(32).service(policy, EngineHarness.endpoints(3))) {

@@ -35,14 +35,40 @@ import okhttp3.OkHttpClient;
  * client's own TLS settings either way.
  *
  * <p>What it sets on the client: the {@link MeshInterceptor} (first among application
- * interceptors, so the mesh sees the request as the application built it), and a dispatcher
- * whose executor carries the caller's OpenTelemetry context into {@code enqueue()}d calls, so
- * asynchronous calls keep the deadline and the trace. OkHttp's {@code retryOnConnectionFailure}
+ * interceptors, so the mesh sees the request as the application built it); an event listener
+ * factory, in front of the builder's own, that records when and in which context each call was
+ * made, so that an {@code enqueue()}d call's deadline counts from {@code enqueue()} (time queued
+ * in the dispatcher is the caller's time too) and the call keeps the caller's deadline and trace;
+ * and a dispatcher whose executor carries the caller's OpenTelemetry context into the callbacks
+ * of {@code enqueue()}d calls.
+ *
+ * <p>The dispatcher's limits: OkHttp's defaults allow 64 asynchronous calls at once and 5 per
+ * host. Every call to a mesh service has one host, the service name, so 5 per host would cap a
+ * whole service, however many endpoints it has, at 5 asynchronous calls in flight (250 calls a
+ * second at 20 ms each) and queue the rest until they time out. The mesh decides admission
+ * itself ({@code maxConcurrentRequests}, per destination), so a dispatcher with OkHttp's default
+ * limits gets {@value #DISPATCHER_MAX_REQUESTS} for both: the total stays bounded (the dispatcher
+ * runs each call on a thread of its own) and no mesh service is held below it. The dispatcher
+ * cannot tell a mesh host from another, so other hosts get the same per-host limit. Limits set on
+ * the builder's dispatcher by the application are kept (the per-host one then caps each mesh
+ * service as a whole). Synchronous {@code execute()} calls never wait in the dispatcher.
+ *
+ * <p>OkHttp's {@code retryOnConnectionFailure}
  * is decided per mesh call by the interceptor (retries happen in the mesh, under its budget, not
  * twice; see {@link MeshInterceptor}); requests to other hosts keep the builder's setting. Derive
  * variants with {@code client.newBuilder()}: they keep both and share the connection pool.
  */
 public final class MeshHttp {
+  /**
+   * The dispatcher's limits, total and per host, on a mesh client whose dispatcher had OkHttp's
+   * defaults: four times a destination's default {@code maxConcurrentRequests} (1024).
+   */
+  public static final int DISPATCHER_MAX_REQUESTS = 4096;
+
+  /** OkHttp's own defaults, which the mesh raises: see the class comment. */
+  private static final int OKHTTP_MAX_REQUESTS = 64;
+  private static final int OKHTTP_MAX_REQUESTS_PER_HOST = 5;
+
   private MeshHttp() {}
 
   /**
@@ -105,12 +131,18 @@ public final class MeshHttp {
     }
     builder.interceptors().add(0, new MeshInterceptor(mesh, tls));
 
-    Dispatcher current = builder.build().dispatcher();
-    ExecutorService executor = current.executorService();
+    OkHttpClient current = builder.build();
+    if (!(current.eventListenerFactory() instanceof CallStarts)) {
+      builder.eventListenerFactory(new CallStarts(mesh.ticker(), current.eventListenerFactory()));
+    }
+    Dispatcher dispatcher = current.dispatcher();
+    ExecutorService executor = dispatcher.executorService();
     if (!(executor instanceof ContextExecutor)) {
       Dispatcher wrapped = new Dispatcher(new ContextExecutor(Context.taskWrapping(executor)));
-      wrapped.setMaxRequests(current.getMaxRequests());
-      wrapped.setMaxRequestsPerHost(current.getMaxRequestsPerHost());
+      boolean okHttpDefaults = dispatcher.getMaxRequests() == OKHTTP_MAX_REQUESTS
+          && dispatcher.getMaxRequestsPerHost() == OKHTTP_MAX_REQUESTS_PER_HOST;
+      wrapped.setMaxRequests(okHttpDefaults ? DISPATCHER_MAX_REQUESTS : dispatcher.getMaxRequests());
+      wrapped.setMaxRequestsPerHost(okHttpDefaults ? DISPATCHER_MAX_REQUESTS : dispatcher.getMaxRequestsPerHost());
       builder.dispatcher(wrapped);
     }
     return builder;

@@ -17,6 +17,7 @@ import io.meshwork.tls.MeshTls;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.io.IOException;
@@ -113,12 +114,24 @@ public final class MeshInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    CallStarts.Start made = CallStarts.of(chain.call());
+    if (made == null || made.context() == Context.current()) {
+      return intercept(chain, made == null ? ticker.nanoTime() : made.nanos());
+    }
+    // An enqueue()d call on a dispatcher thread: it runs in the context it was made in, so its
+    // deadline and trace are the caller's.
+    try (Scope ignored = made.context().makeCurrent()) {
+      return intercept(chain, made.nanos());
+    }
+  }
+
+  /** {@code start}: when the application made the call (ticker reading). */
+  private Response intercept(Chain chain, long start) throws IOException {
     Request request = chain.request();
     Destination destination = destination(request.url().host());
     if (destination == null) {
       return passThrough(chain, request);
     }
-    long start = ticker.nanoTime();
     if (tls == null && destination.snapshot().mesh().tls() == TlsMode.STRICT) {
       // Refused before the engine sees the call: nothing can be sent, so nothing is measured.
       MeshException e = new IdentityRequiredException(destination.service());
@@ -128,7 +141,7 @@ public final class MeshInterceptor implements Interceptor {
     OkHttpMeshRequest meshRequest = new OkHttpMeshRequest(request);
     Call call;
     try {
-      call = destination.newCall(meshRequest);
+      call = destination.newCall(meshRequest, start);
     } catch (MeshException e) {
       logAccess(destination.service(), "-", "-", e, 0, start, Span.current());
       throw new MeshIOException(e);

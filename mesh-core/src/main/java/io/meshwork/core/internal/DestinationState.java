@@ -182,12 +182,28 @@ public final class DestinationState implements Destination, ServiceListener {
 
   @Override
   public Call newCall(MeshRequest request) {
-    Plan p = plan;
     long now = rt.ticker().nanoTime();
+    return newCall(request, now, now);
+  }
+
+  @Override
+  public Call newCall(MeshRequest request, long startNanos) {
+    long now = rt.ticker().nanoTime();
+    return newCall(request, startNanos - now > 0 ? now : startNanos, now);
+  }
+
+  private Call newCall(MeshRequest request, long start, long now) {
+    Plan p = plan;
     sweepIfDue(p, now);
 
-    // 1. Deadline: the sooner of the inherited one and the policy timeout.
-    long deadline = now + p.timeoutNanos;
+    // 1. Deadline: the sooner of the inherited one and the policy timeout from the call's start.
+    long deadline = start + p.timeoutNanos;
+    if (deadline - now <= 0) {
+      throw reject(new DeadlineExceededException(service,
+          "deadline exceeded before the call reached the mesh (it waited "
+              + Durations.format(java.time.Duration.ofNanos(now - start)) + " in the client, policy timeout "
+              + Durations.format(java.time.Duration.ofNanos(p.timeoutNanos)) + ")", null, false));
+    }
     Deadline inherited = MeshContext.currentDeadline();
     if (inherited != null) {
       long at = inherited.nanoTime();
@@ -214,7 +230,7 @@ public final class DestinationState implements Destination, ServiceListener {
     }
     p.budget.deposit(now);
 
-    return new RealCall(target, request, permit, now, deadline);
+    return new RealCall(target, request, permit, start, now, deadline);
   }
 
   private MeshException reject(MeshException e) {

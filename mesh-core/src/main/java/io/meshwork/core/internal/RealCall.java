@@ -70,14 +70,18 @@ final class RealCall implements Call, Attempt, PickContext {
   private final boolean idempotent;
   private boolean panic;
 
-  RealCall(RouteTarget target, MeshRequest request, int permit, long startNanos, long deadlineNanos) {
+  /**
+   * {@code startNanos} is when the application made the call (its duration counts from then),
+   * {@code nowNanos} when the mesh admitted it.
+   */
+  RealCall(RouteTarget target, MeshRequest request, int permit, long startNanos, long nowNanos, long deadlineNanos) {
     this.target = target;
     this.request = request;
     this.permit = (byte) permit;
     this.idempotent = request.idempotent();
     this.startNanos = startNanos;
     this.deadlineNanos = deadlineNanos;
-    this.attemptStartNanos = startNanos;
+    this.attemptStartNanos = nowNanos;
   }
 
   private Plan plan() {
