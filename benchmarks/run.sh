@@ -15,7 +15,7 @@
 #   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
 # Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
 # Experiments (open-loop load against real servers on 127.0.0.1; markdown, CSV and PNG in benchmarks/results/experiments/):
-#   benchmarks/run.sh slow-replica [--short]   # 11 replicas, one turns slow: round robin vs least-request vs peak-EWMA (~8 min; --short ~2 min)
+#   benchmarks/run.sh slow-replica [--short]   # 11 replicas, one turns slow: round robin vs least-request vs peak-EWMA, blocking and async callers (~16 min; --short ~5 min)
 #   benchmarks/run.sh retry-storm [--short]    # 3 replicas fail for 10 s: no retries vs Resilience4j 3 attempts vs the mesh's budget (~4 min; --short ~2 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -26,8 +26,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import okhttp3.Callback;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -44,7 +50,12 @@ import org.knowm.xchart.XYChart;
  *
  * <p>Each algorithm gets its own run against the same servers, with a fresh {@link Mesh} and
  * client, after a warm-up; they run one after another, so figures are compared as ratios to
- * round robin's in the same invocation. Two policy sets are run:
+ * round robin's in the same invocation and mode. Blocking callers (a sender thread per request)
+ * run two policy sets at {@code --rate}; asynchronous callers ({@code enqueue()} on the client
+ * exactly as {@code MeshHttp.client(mesh)} makes it) run at 500 and 1,000 requests a second,
+ * either cancelling each call at their own 1 s deadline, before the mesh's 1.1 s timeout (as a
+ * gRPC deadline, {@code orTimeout} or an upstream hang-up does), or leaving it to the mesh's
+ * 1 s timeout (peak-EWMA only). The blocking policy sets:
  *
  * <ul>
  *   <li><b>balancer alone</b>: outlier detection and the circuit breaker off, so only the
@@ -72,17 +83,38 @@ public final class SlowReplica {
   static final Duration DEADLINE = Duration.ofSeconds(1);
   static final LoadBalancerKind[] KINDS = {LoadBalancerKind.ROUND_ROBIN, LoadBalancerKind.LEAST_REQUEST, LoadBalancerKind.PEAK_EWMA};
 
-  /** The two policy sets compared. */
+  /** How the load generator calls: one blocking call per sender thread, or {@code enqueue()}. */
+  enum Caller { BLOCKING, ASYNC, ASYNC_CANCELLING }
+
+  /**
+   * The policy sets and callers compared. The blocking modes run at {@code --rate}; the
+   * asynchronous ones at {@link #ASYNC_RATES}, with the client exactly as
+   * {@code MeshHttp.client(mesh)} makes it.
+   */
   enum Mode {
-    BALANCER_ALONE("balancer alone (outlier detection and breaker off)"),
-    MESH_DEFAULTS("mesh defaults (outlier detection on)");
+    BALANCER_ALONE("blocking, balancer alone (outlier detection and breaker off)", Caller.BLOCKING, DEADLINE, KINDS),
+    MESH_DEFAULTS("blocking, mesh defaults (outlier detection on)", Caller.BLOCKING, DEADLINE, KINDS),
+    ASYNC_CANCELLING("async, callers cancel at their 1 s deadline, before the mesh's 1.1 s timeout (mesh defaults)",
+        Caller.ASYNC_CANCELLING, Duration.ofMillis(1_100), KINDS),
+    ASYNC("async, no caller deadline: the mesh's 1 s timeout ends calls (mesh defaults)", Caller.ASYNC, DEADLINE,
+        new LoadBalancerKind[] {LoadBalancerKind.PEAK_EWMA});
 
     final String title;
+    final Caller caller;
+    /** The policy timeout. */
+    final Duration timeout;
+    final LoadBalancerKind[] kinds;
 
-    Mode(String title) {
+    Mode(String title, Caller caller, Duration timeout, LoadBalancerKind[] kinds) {
       this.title = title;
+      this.caller = caller;
+      this.timeout = timeout;
+      this.kinds = kinds;
     }
   }
+
+  /** Request rates of the asynchronous modes. */
+  static final int[] ASYNC_RATES = {500, 1000};
 
   /** Latencies and successes of a set of requests. */
   static final class Sample {
@@ -106,12 +138,17 @@ public final class SlowReplica {
    * ({@code slow}), and the same two with the requests near a process stall set aside
    * ({@code allClean}, {@code slowClean}; see {@link Hiccups#near}).
    */
-  record Run(Mode mode, LoadBalancerKind kind, Sample all, Sample slow, Sample allClean, Sample slowClean,
+  record Run(Mode mode, int rate, LoadBalancerKind kind, Sample all, Sample slow, Sample allClean, Sample slowClean,
       long slowReplicaArrivals, long arrivalsDuringSlow, double achievedRate,
       long maxLagMicros, int peakInFlight, long ejections, Map<String, Long> failures, double maxHiccupMs, int stalls) {
 
     Sample sample(boolean slowOnly, boolean clean) {
       return slowOnly ? (clean ? slowClean : slow) : (clean ? allClean : all);
+    }
+
+    /** The runs compared with each other: same mode and rate. */
+    String group() {
+      return mode.name() + "@" + rate;
     }
 
     double slowReplicaSharePercent() {
@@ -150,18 +187,23 @@ public final class SlowReplica {
     SlowWindow window = new SlowWindow();
     List<Run> runs = new ArrayList<>();
     // Enough handler threads for every request the slow replica can hold: all of it, at worst.
-    int threads = Math.max(64, rate * (int) (SLOW_MILLIS / 1000) + 64);
+    int maxRate = Math.max(rate, ASYNC_RATES[ASYNC_RATES.length - 1]);
+    int threads = Math.max(64, maxRate * (int) (SLOW_MILLIS / 1000) + 64);
     try (Replicas replicas = Replicas.start(serverMesh, REPLICAS, threads, window::handle); Hiccups hiccups = new Hiccups()) {
       for (Mode mode : Mode.values()) {
-        for (LoadBalancerKind kind : KINDS) {
-          registry.putService(ServiceConfig.builder(SERVICE).endpoints(replicas.endpoints()).client(policy(mode, kind)).build());
-          Run r = runOne(registry, replicas, window, hiccups, mode, kind, seconds, rate, warmupSeconds);
-          runs.add(r);
-          System.out.printf(java.util.Locale.ROOT, "  %-14s %-14s p50 %7.1f  p99 %7.1f  p99.9 %7.1f ms  within deadline %.3f%% "
-                  + "(%.3f%% with %d requests near %d stalls set aside; sent %.0f/s, max send lag %d us, max hiccup %.0f ms)%n",
-              mode.name().toLowerCase(), kind.documentName(), ms(r.allClean.latency, 50), ms(r.allClean.latency, 99),
-              ms(r.allClean.latency, 99.9), r.all.withinDeadlinePercent(), r.allClean.withinDeadlinePercent(),
-              r.all.requests - r.allClean.requests, r.stalls, r.achievedRate, r.maxLagMicros, r.maxHiccupMs);
+        for (int r0 : mode.caller == Caller.BLOCKING ? new int[] {rate} : ASYNC_RATES) {
+          for (LoadBalancerKind kind : mode.kinds) {
+            registry.putService(ServiceConfig.builder(SERVICE).endpoints(replicas.endpoints()).client(policy(mode, kind)).build());
+            Run r = runOne(registry, replicas, window, hiccups, mode, kind, seconds, r0, warmupSeconds);
+            runs.add(r);
+            System.out.printf(java.util.Locale.ROOT, "  %-16s %4d/s %-14s p50 %7.1f  p99 %7.1f  p99.9 %7.1f ms  within deadline %.3f%% "
+                    + "(%.3f%% with %d requests near %d stalls set aside; to slow %.3f%%; sent %.0f/s, max send lag %d us, "
+                    + "max hiccup %.0f ms) failures %s%n",
+                mode.name().toLowerCase(), r0, kind.documentName(), ms(r.allClean.latency, 50), ms(r.allClean.latency, 99),
+                ms(r.allClean.latency, 99.9), r.all.withinDeadlinePercent(), r.allClean.withinDeadlinePercent(),
+                r.all.requests - r.allClean.requests, r.stalls, r.slowReplicaSharePercent(), r.achievedRate,
+                r.maxLagMicros, r.maxHiccupMs, r.failures);
+          }
         }
       }
     } finally {
@@ -172,7 +214,7 @@ public final class SlowReplica {
   }
 
   static ClientPolicy policy(Mode mode, LoadBalancerKind kind) {
-    ClientPolicy.Builder b = ClientPolicy.builder().timeout(DEADLINE).loadBalancer(kind);
+    ClientPolicy.Builder b = ClientPolicy.builder().timeout(mode.timeout).loadBalancer(kind);
     if (mode == Mode.BALANCER_ALONE) {
       b.outlierDetection(OutlierDetectionPolicy.DISABLED);
       b.circuitBreaker(CircuitBreakerPolicy.DISABLED);
@@ -203,13 +245,31 @@ public final class SlowReplica {
       LoadBalancerKind kind, int seconds, int rate, int warmupSeconds) throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Mesh mesh = Mesh.builder().serviceName("loadgen").registry(registry).meterRegistry(meters).build();
-    OkHttpClient http = MeshHttp.configure(mesh, new OkHttpClient.Builder()
-        .connectionPool(new ConnectionPool(256, 5, TimeUnit.MINUTES))).build();
+    // Blocking callers get a pool for their many threads; asynchronous ones the client as it comes.
+    OkHttpClient http = mode.caller == Caller.BLOCKING
+        ? MeshHttp.configure(mesh, new OkHttpClient.Builder().connectionPool(new ConnectionPool(256, 5, TimeUnit.MINUTES))).build()
+        : MeshHttp.client(mesh);
     Request request = new Request.Builder().url("http://" + SERVICE + "/").build();
+    ScheduledThreadPoolExecutor callerDeadlines = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "slow-replica-caller-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    callerDeadlines.setRemoveOnCancelPolicy(true);
     try (OpenLoop load = new OpenLoop("slow-replica", 4096)) {
       // Warm-up: JIT, connections, latency estimates; not recorded.
       window.set(Long.MAX_VALUE, Long.MIN_VALUE);
-      load.run(System.nanoTime(), rate, warmupSeconds * rate, (i, due) -> send(http, request), DEADLINE.multipliedBy(3));
+      int warmups = warmupSeconds * rate;
+      CountDownLatch warm = new CountDownLatch(warmups);
+      load.run(System.nanoTime(), rate, warmups, (i, due) -> {
+        if (mode.caller == Caller.BLOCKING) {
+          send(http, request);
+          warm.countDown();
+        } else {
+          sendAsync(http, request, due, mode.caller == Caller.ASYNC_CANCELLING, callerDeadlines, (l, failure) -> warm.countDown());
+        }
+      }, DEADLINE.multipliedBy(3));
+      warm.await(5, TimeUnit.SECONDS);
       Destination d = mesh.destination(SERVICE);
       long ejectionsBefore = d.endpoints().stream().mapToLong(EndpointStatus::ejections).sum();
 
@@ -223,25 +283,40 @@ public final class SlowReplica {
       long[] latency = new long[count];
       boolean[] ok = new boolean[count];
       Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+      CountDownLatch done = new CountDownLatch(count);
+      AtomicInteger inFlight = new AtomicInteger();
+      AtomicInteger peakInFlight = new AtomicInteger();
       hiccups.reset();
-      boolean drained = load.run(start, rate, count, new OpenLoop.Sender() {
+      load.run(start, rate, count, new OpenLoop.Sender() {
         @Override
         public void send(int i, long due) {
-          String failure = SlowReplica.send(http, request);
-          long l = System.nanoTime() - due;
-          latency[i] = l;
-          ok[i] = failure == null && l <= DEADLINE.toNanos();
-          if (failure != null) failures.computeIfAbsent(failure, k -> new LongAdder()).increment();
-          else if (!ok[i]) failures.computeIfAbsent("late (success after the deadline)", k -> new LongAdder()).increment();
+          Outcome record = (l, failure) -> {
+            latency[i] = l;
+            ok[i] = failure == null && l <= DEADLINE.toNanos();
+            if (failure != null) failures.computeIfAbsent(failure, k -> new LongAdder()).increment();
+            else if (!ok[i]) failures.computeIfAbsent("late (success after the deadline)", k -> new LongAdder()).increment();
+            inFlight.decrementAndGet();
+            done.countDown();
+          };
+          peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          if (mode.caller == Caller.BLOCKING) {
+            String failure = SlowReplica.send(http, request);
+            record.completed(System.nanoTime() - due, failure);
+          } else {
+            sendAsync(http, request, due, mode.caller == Caller.ASYNC_CANCELLING, callerDeadlines, record);
+          }
         }
 
         @Override
         public void refused(int i, long due) {
           latency[i] = DEADLINE.toNanos() * 10;
           failures.computeIfAbsent("not sent (generator limit)", k -> new LongAdder()).increment();
+          done.countDown();
         }
       }, DEADLINE.multipliedBy(5));
-      if (!drained) throw new IllegalStateException("requests still in flight 5 s after the last was due");
+      if (!done.await(5, TimeUnit.SECONDS)) {
+        throw new IllegalStateException(done.getCount() + " requests still in flight 5 s after the last was due");
+      }
       long ejections = d.endpoints().stream().mapToLong(EndpointStatus::ejections).sum() - ejectionsBefore;
 
       Sample all = new Sample();
@@ -259,16 +334,60 @@ public final class SlowReplica {
       }
       Map<String, Long> failureCounts = new TreeMap<>();
       failures.forEach((k, v) -> failureCounts.put(k, v.sum()));
-      return new Run(mode, kind, all, slow, allClean, slowClean,
+      return new Run(mode, rate, kind, all, slow, allClean, slowClean,
           arrivals.count(1, 2, SLOW_REPLICA), arrivals.total(1, 2), load.sentPerSecond(),
-          load.maxLagNanos() / 1000, load.peakInFlight(), ejections, failureCounts, hiccups.maxMillis(), hiccups.stallCount());
+          load.maxLagNanos() / 1000, peakInFlight.get(),
+          ejections, failureCounts, hiccups.maxMillis(), hiccups.stallCount());
     } finally {
+      callerDeadlines.shutdownNow();
+      http.dispatcher().cancelAll();
       http.dispatcher().executorService().shutdownNow();
       http.connectionPool().evictAll();
       mesh.close();
       // Requests the slow replica still holds finish within its 2 s; let them before the next run.
       Thread.sleep(SLOW_MILLIS + 200);
     }
+  }
+
+  /** What became of one request: its latency from the due time, and null or what went wrong. */
+  @FunctionalInterface
+  interface Outcome {
+    void completed(long latencyNanos, String failure);
+  }
+
+  /**
+   * Sends one request with {@code enqueue()}; {@code outcome} hears of it on OkHttp's thread. A
+   * cancelling caller gives up at its deadline, {@link #DEADLINE} after the request was due, as
+   * {@code CompletableFuture.orTimeout} or an upstream hang-up would: it cancels the call.
+   */
+  static void sendAsync(OkHttpClient http, Request request, long due, boolean cancelling,
+      ScheduledExecutorService deadlines, Outcome outcome) {
+    okhttp3.Call call = http.newCall(request);
+    ScheduledFuture<?> deadline = cancelling
+        ? deadlines.schedule(call::cancel, due + DEADLINE.toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS)
+        : null;
+    call.enqueue(new Callback() {
+      @Override
+      public void onResponse(okhttp3.Call c, Response r) {
+        String failure;
+        try (r) {
+          r.body().bytes();
+          failure = r.code() == 200 ? null : "HTTP " + r.code();
+        } catch (IOException e) {
+          failure = c.isCanceled() ? "cancelled by the caller at its deadline" : e.getClass().getSimpleName();
+        }
+        if (deadline != null) deadline.cancel(false);
+        outcome.completed(System.nanoTime() - due, failure);
+      }
+
+      @Override
+      public void onFailure(okhttp3.Call c, IOException e) {
+        if (deadline != null) deadline.cancel(false);
+        String failure = c.isCanceled() ? "cancelled by the caller at its deadline"
+            : e instanceof MeshIOException m ? m.reason().getClass().getSimpleName() : e.getClass().getSimpleName();
+        outcome.completed(System.nanoTime() - due, failure);
+      }
+    });
   }
 
   /** Sends one request; returns null on a 200, else what went wrong. */
@@ -302,47 +421,55 @@ public final class SlowReplica {
         .append(Runtime.getRuntime().availableProcessors()).append(" cores (a shared machine: compare ratios within this run).\n\n");
     md.append(String.format(java.util.Locale.ROOT,
         "%d replicas on 127.0.0.1 answer in %d±%d ms; replica %d takes %d ms from %d s to %d s of each %d s run. "
-            + "Open loop at %d req/s, latency from the intended send time, deadline %d ms (policy timeout). "
+            + "Open loop, latency from the intended send time, deadline %d ms. Blocking callers (a thread per request, "
+            + "policy timeout = the deadline) at %d req/s; asynchronous callers (`enqueue()` on `MeshHttp.client(mesh)` "
+            + "as it comes) at %s req/s, either cancelling each call at their own %d ms deadline while the mesh's "
+            + "timeout is %d ms, or leaving it to the mesh's %d ms timeout. "
             + "Each algorithm runs after a %d s warm-up with a fresh mesh and client, against the same servers.%n%n",
         REPLICAS, BASE_MICROS / 1000, JITTER_MICROS / 1000, SLOW_REPLICA, SLOW_MILLIS, seconds / 3, 2 * seconds / 3,
-        seconds, rate, DEADLINE.toMillis(), warmupSeconds));
+        seconds, DEADLINE.toMillis(), rate, java.util.Arrays.toString(ASYNC_RATES).replaceAll("[\\[\\]]", ""),
+        DEADLINE.toMillis(), Mode.ASYNC_CANCELLING.timeout.toMillis(), DEADLINE.toMillis(), warmupSeconds));
     md.append("The shared machine stalls this whole process now and then (for over a second at times), which fails requests "
         + "whatever the balancer. The tables therefore set aside the requests due within the deadline before or during "
         + "a stall of 200 ms or more (by due time only, so no algorithm is favoured) and give success over all requests "
         + "beside it.\n\n");
 
-    Table csv = new Table("mode", "algorithm", "phase", "requests", "stalls_set_aside", "p50_ms", "p90_ms", "p99_ms",
+    Table csv = new Table("mode", "rate", "algorithm", "phase", "requests", "stalls_set_aside", "p50_ms", "p90_ms", "p99_ms",
         "p99_9_ms", "max_ms", "within_deadline_pct", "slow_replica_share_pct", "p99_vs_rr", "p99_9_vs_rr", "failed_vs_rr",
         "sent_per_s", "max_send_lag_ms", "peak_in_flight", "ejections", "max_hiccup_ms", "stalls");
-    for (Mode mode : Mode.values()) {
-      List<Run> ofMode = runs.stream().filter(r -> r.mode == mode).toList();
-      if (ofMode.isEmpty()) continue;
-      Run rr = ofMode.stream().filter(r -> r.kind == LoadBalancerKind.ROUND_ROBIN).findFirst().orElse(ofMode.get(0));
-      md.append("## ").append(capitalize(mode.title)).append("\n\n");
+    Map<String, List<Run>> groups = new LinkedHashMap<>();
+    for (Run r : runs) groups.computeIfAbsent(r.group(), k -> new ArrayList<>()).add(r);
+    for (List<Run> ofMode : groups.values()) {
+      Mode mode = ofMode.get(0).mode;
+      // Ratios are to round robin in the same mode and rate; a group without it has none ("–").
+      Run rr = ofMode.stream().filter(r -> r.kind == LoadBalancerKind.ROUND_ROBIN).findFirst().orElse(null);
+      md.append("## ").append(capitalize(mode.title)).append(", ").append(ofMode.get(0).rate).append(" req/s\n\n");
       for (boolean slowOnly : new boolean[] {false, true}) {
         md.append(slowOnly ? "Requests due in the slow third:\n\n" : "Whole run:\n\n");
         Table t = new Table("algorithm", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "within deadline",
             "(all requests)", "to slow replica", "p99 vs RR", "p99.9 vs RR", "failed vs RR");
         for (Run r : ofMode) {
           Sample x = r.sample(slowOnly, true);
-          Sample base = rr.sample(slowOnly, true);
+          Sample base = rr == null ? null : rr.sample(slowOnly, true);
           Histogram h = x.latency;
           t.row(r.kind.documentName(), Table.num(ms(h, 50), 1), Table.num(ms(h, 90), 1), Table.num(ms(h, 99), 1),
               Table.num(ms(h, 99.9), 1), Table.num(x.withinDeadlinePercent(), 2) + " %",
               Table.num(r.sample(slowOnly, false).withinDeadlinePercent(), 2) + " %",
               Table.num(r.slowReplicaSharePercent(), 2) + " %",
-              Table.ratio(ms(h, 99), ms(base.latency, 99)), Table.ratio(ms(h, 99.9), ms(base.latency, 99.9)),
-              Table.ratio(100 - x.withinDeadlinePercent(), 100 - base.withinDeadlinePercent()));
+              base == null ? "–" : Table.ratio(ms(h, 99), ms(base.latency, 99)),
+              base == null ? "–" : Table.ratio(ms(h, 99.9), ms(base.latency, 99.9)),
+              base == null ? "–" : Table.ratio(100 - x.withinDeadlinePercent(), 100 - base.withinDeadlinePercent()));
           for (boolean clean : new boolean[] {true, false}) {
             Sample c = r.sample(slowOnly, clean);
-            Sample b = rr.sample(slowOnly, clean);
+            Sample b = rr == null ? c : rr.sample(slowOnly, clean);
             double failed = 100 - c.withinDeadlinePercent();
-            double baseFailed = 100 - b.withinDeadlinePercent();
-            csv.row(mode.name().toLowerCase(), r.kind.documentName(), slowOnly ? "slow-third" : "all", c.requests, clean,
+            double baseFailed = rr == null ? 0 : 100 - b.withinDeadlinePercent();
+            csv.row(mode.name().toLowerCase(), r.rate, r.kind.documentName(), slowOnly ? "slow-third" : "all", c.requests, clean,
                 Table.num(ms(c.latency, 50), 2), Table.num(ms(c.latency, 90), 2), Table.num(ms(c.latency, 99), 2),
                 Table.num(ms(c.latency, 99.9), 2), Table.num(c.latency.getMaxValue() / 1000.0, 2),
                 Table.num(c.withinDeadlinePercent(), 3), Table.num(r.slowReplicaSharePercent(), 3),
-                Table.num(ms(c.latency, 99) / ms(b.latency, 99), 4), Table.num(ms(c.latency, 99.9) / ms(b.latency, 99.9), 4),
+                Table.num(rr == null ? Double.NaN : ms(c.latency, 99) / ms(b.latency, 99), 4),
+                Table.num(rr == null ? Double.NaN : ms(c.latency, 99.9) / ms(b.latency, 99.9), 4),
                 Table.num(baseFailed == 0 ? Double.NaN : failed / baseFailed, 4), Table.num(r.achievedRate, 1),
                 Table.num(r.maxLagMicros / 1000.0, 2), r.peakInFlight, r.ejections, Table.num(r.maxHiccupMs, 1), r.stalls);
           }
@@ -369,14 +496,17 @@ public final class SlowReplica {
     Files.writeString(out.resolve("slow-replica.csv"), csv.csv(), StandardCharsets.UTF_8);
 
     List<XYChart> charts = new ArrayList<>();
-    for (Mode mode : Mode.values()) {
-      Map<String, Histogram> series = new LinkedHashMap<>();
-      for (Run r : runs) if (r.mode == mode) series.put(r.kind.documentName(), r.allClean.latency);
-      if (!series.isEmpty()) {
-        charts.add(Charts.percentiles("Slow replica, " + mode.title, series, DEADLINE.toMillis()));
-      }
+    Map<String, Map<String, Histogram>> bySeries = new LinkedHashMap<>();
+    Map<String, String> titles = new LinkedHashMap<>();
+    for (Run r : runs) {
+      bySeries.computeIfAbsent(r.group(), k -> new LinkedHashMap<>()).put(r.kind.documentName(), r.allClean.latency);
+      titles.put(r.group(), capitalize(r.mode.title.substring(0, r.mode.title.indexOf(" ("))
+          .replace(", before the mesh's 1.1 s timeout", "")) + ", " + r.rate + "/s");
     }
-    Charts.png(charts, charts.size(), out.resolve("slow-replica.png"));
+    for (Map.Entry<String, Map<String, Histogram>> g : bySeries.entrySet()) {
+      charts.add(Charts.percentiles(titles.get(g.getKey()), g.getValue(), DEADLINE.toMillis()));
+    }
+    Charts.png(charts, (charts.size() + 1) / 2, out.resolve("slow-replica.png"));
     System.out.println("wrote " + out.resolve("slow-replica.md") + ", .csv, .png");
   }
 
