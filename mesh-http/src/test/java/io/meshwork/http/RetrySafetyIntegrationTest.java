@@ -9,8 +9,14 @@ import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
 import java.io.IOException;
+import io.meshwork.core.model.ClientPolicy;
+import io.meshwork.core.model.LoadBalancerKind;
+import io.meshwork.core.model.OutlierDetectionPolicy;
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -79,6 +85,81 @@ class RetrySafetyIntegrationTest {
     assertThat(refused.endpoint().address().port()).isEqualTo(closedPort);
     assertThat(refused.attempts()).as("attempts on the closed port").isPositive();
     assertThat(refused.failures()).isEqualTo(refused.attempts());
+  }
+
+  @Test
+  void anIdempotentGetCutByAConnectionResetIsRetriedByDefaultButAPostIsNot() throws Exception {
+    backend = Backend.start(serverMesh);
+    try (Resetter resetter = new Resetter()) {
+      // Round robin, so first attempts keep landing on the endpoint that resets, and no
+      // ejection, so it stays in the rotation for the POSTs; the retry policy is the default.
+      registry.putService(ServiceConfig.builder("orders")
+          .endpoints(List.of(Endpoint.of("127.0.0.1:" + resetter.port()), backend.endpoint()))
+          .client(ClientPolicy.builder().loadBalancer(LoadBalancerKind.ROUND_ROBIN)
+              .outlierDetection(OutlierDetectionPolicy.DISABLED).build()).build());
+
+      for (int i = 0; i < 6; i++) {
+        try (Response r = client.newCall(new Request.Builder().url("http://orders/list").build()).execute()) {
+          assertThat(r.code()).as("GET %d", i).isEqualTo(200);
+        }
+      }
+      assertThat(resetter.requests.get()).as("GETs the resetting endpoint read, then reset").isPositive();
+      assertThat(backend.hits.get()).isEqualTo(6);
+
+      // A POST that reached the resetting endpoint may have been processed: never sent again.
+      int before = resetter.requests.get();
+      int backendBefore = backend.hits.get();
+      IOException failure = null;
+      for (int i = 0; i < 4 && failure == null; i++) {
+        Request post = new Request.Builder().url("http://orders/new").post(RequestBody.create("item", TEXT)).build();
+        try (Response r = client.newCall(post).execute()) {
+          assertThat(r.code()).isEqualTo(200);
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
+      assertThat(failure).as("a POST cut by a reset fails").isNotNull();
+      assertThat(resetter.requests.get() - before).isEqualTo(1);
+      assertThat(backend.hits.get() - backendBefore).as("POSTs the healthy endpoint saw").isLessThan(4);
+    }
+  }
+
+  /** A raw server that reads each request's head and then resets the connection (RST). */
+  private static final class Resetter implements AutoCloseable {
+    final AtomicInteger requests = new AtomicInteger();
+    private final ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private final Thread acceptor = new Thread(this::serve, "resetter");
+
+    Resetter() throws IOException {
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    private void serve() {
+      while (!server.isClosed()) {
+        try (Socket s = server.accept()) {
+          InputStream in = s.getInputStream();
+          int matched = 0;
+          int b;
+          while (matched < 4 && (b = in.read()) >= 0) {
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+          }
+          requests.incrementAndGet();
+          s.setSoLinger(true, 0); // close() now sends RST: the connection breaks mid-exchange
+        } catch (IOException e) {
+          // closed
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
   }
 
   /** A body that can be written once only, like a stream from a file upload. */

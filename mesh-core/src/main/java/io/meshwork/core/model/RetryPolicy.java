@@ -16,7 +16,8 @@ import java.util.Set;
  *
  * @param maxAttempts attempts per call including the first, 1 to 10; default
  *     {@value Defaults#MAX_ATTEMPTS}
- * @param on failure kinds to retry; default connect-failure and unavailable
+ * @param on failure kinds to retry; default connect-failure, reset and unavailable (reset and
+ *     unavailable only for idempotent requests, as every condition once a request may have been sent)
  * @param onStatus HTTP status codes to retry besides those {@code on} names; default none
  * @param backoffBase first backoff, default 25ms; the n-th retry waits a random time in
  *     [0, min(max, base * 2^(n-1))] (full jitter)
@@ -43,7 +44,9 @@ public record RetryPolicy(
 
   public static final RetryPolicy DEFAULT = new RetryPolicy(
       Defaults.MAX_ATTEMPTS,
-      EnumSet.of(RetryCondition.CONNECT_FAILURE, RetryCondition.UNAVAILABLE),
+      // reset: an idempotent request cut by a broken connection is safe to send again (Envoy's
+      // and Linkerd's default too); the classifier never resends a non-idempotent one once sent.
+      EnumSet.of(RetryCondition.CONNECT_FAILURE, RetryCondition.RESET, RetryCondition.UNAVAILABLE),
       Set.of(),
       Defaults.BACKOFF_BASE,
       Defaults.BACKOFF_MAX,
