@@ -301,7 +301,7 @@ final class RealCall implements Call, Attempt, PickContext {
   private Decision failed(int n, Outcome outcome, Plan plan, EndpointState e, long now, long latency) {
     DestinationState dest = plan.dest;
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
-      dest.onAttemptFailure(plan, e, now);
+      if (!cutShortByCaller(outcome, plan)) dest.onAttemptFailure(plan, e, now);
       dest.attemptFailure.increment();
     }
     MeshEventListener l = perCall();
@@ -352,6 +352,23 @@ final class RealCall implements Call, Attempt, PickContext {
     return Decision.retry(backoff);
   }
 
+  /**
+   * Whether {@code o} is a timeout that says more about the caller than about the endpoint: the
+   * attempt had less than half the time the policy gives one (its per-try timeout, or else the
+   * call's timeout), because the caller's own deadline, or earlier attempts, used the rest. Such
+   * a timeout is not the endpoint's failure for outlier detection or the breaker (Envoy likewise
+   * keeps local-origin failures apart): a caller with a 3 ms deadline would otherwise eject a
+   * healthy 20 ms endpoint. Its elapsed time still teaches peak-EWMA a lower bound.
+   */
+  private boolean cutShortByCaller(Outcome o, Plan plan) {
+    boolean timedOut = o.kind() == Outcome.Kind.TIMEOUT
+        || (o.kind() == Outcome.Kind.RESPONSE && o.isGrpc() && o.status() == Outcome.GRPC_DEADLINE_EXCEEDED);
+    if (!timedOut) return false;
+    long policyWindow = Math.min(plan.perTryTimeoutNanos, plan.timeoutNanos);
+    long window = Math.min(deadlineNanos - attemptStartNanos, plan.perTryTimeoutNanos);
+    return window < policyWindow / 2;
+  }
+
   private String describe(Outcome o) {
     return o.describe() + " " + endpoint.address();
   }
@@ -374,9 +391,11 @@ final class RealCall implements Call, Attempt, PickContext {
   private Decision ended(int n, Outcome outcome, long now) {
     long duration = now - startNanos;
     if (outcome.isSuccess()) plan().budget.onCallSucceeded();
-    // A cancelled attempt means the caller gave up: it says nothing of the service's health.
-    release(outcome.kind() == Outcome.Kind.CANCELLED ? RESULT_NONE
-        : outcome.isSuccess() ? RESULT_SUCCESS : RESULT_FAILURE, now);
+    // A cancelled attempt means the caller gave up, and a timeout its deadline cut short is the
+    // caller's too: neither says anything of the service's health.
+    release(outcome.isSuccess() ? RESULT_SUCCESS
+        : outcome.kind() == Outcome.Kind.CANCELLED || cutShortByCaller(outcome, plan()) ? RESULT_NONE
+        : RESULT_FAILURE, now);
     target.meters.timer(Slots.of(outcome)).record(duration, TimeUnit.NANOSECONDS);
     MeshEventListener l = perCall();
     if (l != null) l.onCallCompleted(dest().service, target.routeName, outcome, null, n, duration);
@@ -392,8 +411,9 @@ final class RealCall implements Call, Attempt, PickContext {
     DestinationState dest = dest();
     long now = dest.rt.ticker().nanoTime();
     long duration = now - startNanos;
-    // A call that never got an answer says nothing of the service's health.
-    release(last != null ? RESULT_FAILURE : RESULT_NONE, now);
+    // A call that never got an answer, or whose last attempt the caller's deadline cut short,
+    // says nothing of the service's health.
+    release(last != null && !cutShortByCaller(last, plan()) ? RESULT_FAILURE : RESULT_NONE, now);
     target.meters.timer(Slots.of(failure)).record(duration, TimeUnit.NANOSECONDS);
     MeshEventListener l = perCall();
     if (l != null) l.onCallCompleted(dest.service, target.routeName, last, failure, s >>> 2, duration);
