@@ -116,12 +116,27 @@ public final class Mesh implements AutoCloseable {
   public Optional<Destination> findDestination(String name) {
     if (closed) throw new IllegalStateException("mesh of " + serviceName + " is closed");
     DestinationState d = destinations.getIfPresent(name);
-    if (d != null) return Optional.of(d);
+    // A destination asked for by name (destination(name)) for a service the registry does not
+    // know does not make the name a service here: the answer follows the registry alone.
+    if (d != null && d.snapshot().known()) return Optional.of(d);
     if (!isServiceName(name)) return Optional.empty();
     Watch probe = probes.get(name, n -> registry.watch(n, snapshot -> {}));
     if (!probe.current().known()) return Optional.empty();
     probes.invalidate(name);
     return Optional.of(destination(name));
+  }
+
+  /**
+   * The service the registry names that {@code name}, which it does not name, is likely a
+   * misspelling of (within two edits), or empty. Transports use it to fail a call to
+   * {@code http://invntory/} with "did you mean inventory?" instead of sending it elsewhere.
+   * Not for the call path of known services: it reads the registry's list of names.
+   */
+  public Optional<String> misspelledService(String name) {
+    if (closed) throw new IllegalStateException("mesh of " + serviceName + " is closed");
+    java.util.Set<String> known = registry.serviceNames();
+    if (known.contains(name)) return Optional.empty();
+    return io.meshwork.core.registry.Suggestions.closest(name, known);
   }
 
   private static boolean isServiceName(String name) {

@@ -42,4 +42,25 @@ class MeshFindDestinationTest {
     assertThat(mesh.findDestination("checkout")).isPresent();
     assertThat(meters.find("mesh.client.inflight").tag("service", "checkout").gauge()).isNotNull();
   }
+
+  @Test
+  void askingForAnUnknownServiceByNameDoesNotMakeItOne() {
+    mesh.destination("invntory"); // e.g. a typo in code that calls destination() directly
+
+    assertThat(mesh.findDestination("invntory")).as("the answer follows the registry alone").isEmpty();
+
+    registry.putService(ServiceConfig.of("invntory", Endpoint.of("127.0.0.1:8091")));
+    assertThat(mesh.findDestination("invntory")).get().isSameAs(mesh.destination("invntory"));
+  }
+
+  @Test
+  void aNameWithinTwoEditsOfAServiceIsTakenForAMisspelling() {
+    registry.putService(ServiceConfig.of("inventory", Endpoint.of("127.0.0.1:8081")));
+
+    assertThat(mesh.misspelledService("invntory")).contains("inventory");
+    assertThat(mesh.misspelledService("inventroy")).contains("inventory");
+    assertThat(mesh.misspelledService("inventory")).as("a known service is no misspelling").isEmpty();
+    assertThat(mesh.misspelledService("localhost")).isEmpty();
+    assertThat(mesh.misspelledService("billing")).isEmpty();
+  }
 }

@@ -7,6 +7,7 @@ import io.meshwork.core.Decision;
 import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshException;
+import io.meshwork.core.NoEndpointsException;
 import io.meshwork.core.Outcome;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.Address;
@@ -22,6 +23,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -128,7 +130,7 @@ public final class MeshInterceptor implements Interceptor {
   /** {@code start}: when the application made the call (ticker reading). */
   private Response intercept(Chain chain, long start) throws IOException {
     Request request = chain.request();
-    Destination destination = destination(request.url().host());
+    Destination destination = destination(request.url());
     if (destination == null) {
       return passThrough(chain, request);
     }
@@ -245,12 +247,31 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  /** The destination when {@code host} names a service the registry knows, else {@code null}. */
-  private Destination destination(String host) throws IOException {
+  /**
+   * The destination when the URL's host names a service the registry knows, else {@code null}
+   * (OkHttp sends the request as usual). One exception: a host that looks like a mesh name (one
+   * label, no explicit port) and is within two edits of a service the registry names is taken
+   * for a misspelling and fails with {@link NoEndpointsException} saying which service was
+   * probably meant, instead of going to DNS. Other one-label hosts ({@code localhost}, a
+   * Kubernetes short name) still go to DNS.
+   */
+  private Destination destination(HttpUrl url) throws IOException {
+    String host = url.host();
     if (!MeshHosts.maybeService(host)) return null;
     try {
       // Creates no destination (and no meters) for hosts that are not mesh services.
-      return mesh.findDestination(host).orElse(null);
+      Optional<Destination> found = mesh.findDestination(host);
+      if (found.isPresent()) return found.get();
+      if (host.indexOf('.') < 0 && url.port() == HttpUrl.defaultPort(url.scheme())) {
+        Optional<String> meant = mesh.misspelledService(host);
+        if (meant.isPresent()) {
+          MeshException e = new NoEndpointsException(host,
+              "no endpoints (unknown service: the registry does not name it; did you mean " + meant.get() + "?)");
+          logAccess(host, "-", "-", e, 0, ticker.nanoTime(), Span.current());
+          throw new MeshIOException(e);
+        }
+      }
+      return null;
     } catch (IllegalStateException e) { // the mesh is closed: fail the call, not the dispatcher thread
       throw new IOException(e.getMessage(), e);
     }

@@ -178,6 +178,11 @@ public final class FileRegistry implements Registry {
   }
 
   /** The document in force (the last good one), without registered endpoints. */
+  @Override
+  public java.util.Set<String> serviceNames() {
+    return java.util.Set.copyOf(document().services().keySet());
+  }
+
   public MeshDocument document() {
     return publisher.locked(() -> document);
   }

@@ -51,6 +51,11 @@ public final class InMemoryRegistry implements Registry {
   }
 
   /** The document in force (without registered endpoints). */
+  @Override
+  public java.util.Set<String> serviceNames() {
+    return java.util.Set.copyOf(document().services().keySet());
+  }
+
   public MeshDocument document() {
     return publisher.locked(() -> document);
   }

@@ -32,6 +32,15 @@ public interface Registry extends AutoCloseable {
    */
   Registration register(String service, Endpoint endpoint);
 
+  /**
+   * The names of the services the document in force names, for tools and for "did you mean"
+   * hints; a registry that cannot list them returns an empty set (the default). Not for the call
+   * path: it may copy.
+   */
+  default java.util.Set<String> serviceNames() {
+    return java.util.Set.of();
+  }
+
   /** Stops watching and removes this registry's registrations. Idempotent. */
   @Override
   void close();

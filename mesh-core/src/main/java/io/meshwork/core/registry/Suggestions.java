@@ -4,8 +4,8 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 
-/** "Did you mean" hints for misspelt field names. */
-final class Suggestions {
+/** "Did you mean" hints for misspelt field and service names. */
+public final class Suggestions {
   /** Most edits between a misspelling and the name it is taken for. */
   private static final int MAX_DISTANCE = 2;
   /** Names longer than this are not compared (not a misspelling, and quadratic to compare). */
@@ -17,7 +17,7 @@ final class Suggestions {
    * The known name closest to {@code unknown}: one equal ignoring case, or else the nearest
    * within {@value #MAX_DISTANCE} edits (and fewer edits than the name is long); empty if none.
    */
-  static Optional<String> closest(String unknown, Collection<String> known) {
+  public static Optional<String> closest(String unknown, Collection<String> known) {
     if (unknown.length() > MAX_LENGTH) {
       return Optional.empty();
     }
