@@ -3,6 +3,7 @@ package io.meshwork.core;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.meshwork.core.internal.DecisionLog;
+import io.meshwork.core.internal.DefaultTelemetry;
 import io.meshwork.core.internal.DestinationState;
 import io.meshwork.core.internal.EngineRuntime;
 import io.meshwork.core.internal.Listeners;
@@ -64,7 +65,7 @@ public final class Mesh implements AutoCloseable {
     this.zone = b.zone;
     this.registry = Objects.requireNonNull(b.registry, "registry: null (expected: a Registry, e.g. FileRegistry or InMemoryRegistry)");
     this.meterRegistry = b.meterRegistry;
-    this.openTelemetry = b.openTelemetry;
+    this.openTelemetry = b.openTelemetry != null ? b.openTelemetry : DefaultTelemetry.resolve();
     this.ticker = b.ticker;
     List<MeshEventListener> listeners = new ArrayList<>(b.listeners);
     listeners.add(0, new DecisionLog());
@@ -178,6 +179,10 @@ public final class Mesh implements AutoCloseable {
     return meterRegistry;
   }
 
+  /**
+   * What transports trace with: the tracer provider their spans come from and the propagators
+   * that read and write trace headers. See {@link Builder#openTelemetry} for the default.
+   */
   public OpenTelemetry openTelemetry() {
     return openTelemetry;
   }
@@ -207,7 +212,8 @@ public final class Mesh implements AutoCloseable {
     private String zone = "";
     private Registry registry;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
-    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+    /** {@code null}: the global one, read by {@link #build()}. */
+    private OpenTelemetry openTelemetry;
     private Ticker ticker = Ticker.system();
     private Supplier<RandomGenerator> random = ThreadLocalRandom::current;
     private final List<MeshEventListener> listeners = new ArrayList<>();
@@ -236,7 +242,37 @@ public final class Mesh implements AutoCloseable {
      */
     public Builder meterRegistry(MeterRegistry v) { this.meterRegistry = Objects.requireNonNull(v, "meterRegistry"); return this; }
 
-    /** Tracing for transports. Default: no-op. */
+    /**
+     * Tracing for transports: the tracer provider of their client and server spans, and the
+     * propagators that read trace headers from requests and write them into calls.
+     *
+     * <p><b>Default: the global OpenTelemetry, with W3C propagation.</b> {@link #build()} reads
+     * {@code GlobalOpenTelemetry} as it is then, so the OpenTelemetry Java agent, or an SDK
+     * registered with {@code buildAndRegisterGlobal()} before the mesh is built, is used with no
+     * wiring; one registered later is not seen. It reads it with {@code
+     * GlobalOpenTelemetry.getOrNoop()}, which leaves the global settable (a plain {@code get()}
+     * would fix it to the no-op, and a later {@code GlobalOpenTelemetry.set} would throw). Only
+     * when the application asked for global autoconfiguration ({@code
+     * otel.java.global-autoconfigure.enabled}) and nothing is registered yet does it call {@code
+     * GlobalOpenTelemetry.get()}, which runs that autoconfiguration.
+     *
+     * <p>When the global one propagates nothing (its text-map propagator has no {@code fields()}:
+     * the API's no-op, so an application with neither agent nor SDK), the mesh keeps its tracer
+     * provider and propagates W3C Trace Context ({@code traceparent}, {@code tracestate}, with
+     * {@link io.meshwork.core.inbound.TraceContextPropagator}) and W3C Baggage ({@code baggage})
+     * itself. The API alone carries the caller's span context from the inbound request through
+     * the handler into its outgoing calls, so a trace passes through the service unchanged, with
+     * the same trace id and no spans of its own: tracing headers without app forwarding hold
+     * with nothing configured.
+     *
+     * <p><b>An instance passed here is used as given</b>, propagators included, with no
+     * fallback: one that propagates nothing ({@code OpenTelemetry.noop()}, or an SDK built
+     * without {@code setPropagators}) reads and writes no trace headers at all. Passing it is
+     * where the application states its propagation, and the way to turn trace headers off, so
+     * the mesh does not add W3C headers to it, the same as OpenTelemetry's own instrumentations;
+     * for W3C propagation with an SDK of your own, give it the propagators (see mesh-http's
+     * README).
+     */
     public Builder openTelemetry(OpenTelemetry v) { this.openTelemetry = Objects.requireNonNull(v, "openTelemetry"); return this; }
 
     /** Time source of every rule. Default: {@link Ticker#system()}; tests pass a fake one. */

@@ -9,6 +9,8 @@
  *
  * <p>{@link io.meshwork.core.inbound.TraceContextPropagator} reads and writes W3C Trace Context
  * exactly as the specification and its test suite say, including {@code tracestate}; configure
- * it in the mesh's OpenTelemetry in place of OpenTelemetry's own W3C propagator.
+ * it in the mesh's OpenTelemetry in place of OpenTelemetry's own W3C propagator. A mesh built
+ * without an OpenTelemetry propagates with it (and W3C Baggage) when the global OpenTelemetry
+ * propagates nothing; see {@link io.meshwork.core.Mesh.Builder#openTelemetry}.
  */
 package io.meshwork.core.inbound;
