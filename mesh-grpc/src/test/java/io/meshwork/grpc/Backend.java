@@ -1,5 +1,9 @@
 package io.meshwork.grpc;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshwork.core.Mesh;
@@ -22,7 +26,8 @@ import java.util.function.Function;
 
 /**
  * A Greeter server on loopback, through the mesh's server side, whose behaviour tests change
- * while it runs: a delay, a failure status, a hook that replaces the handler.
+ * while it runs: a delay, a failure status, a hook that replaces the handler. It remembers what
+ * the last call brought (metadata, deadlines, trace id, caller).
  */
 final class Backend implements AutoCloseable {
   final AtomicInteger hellos = new AtomicInteger();
@@ -39,6 +44,8 @@ final class Backend implements AutoCloseable {
   volatile String lastTraceId;
   /** The caller identity SayHello's mesh context held on entry ("" for none). */
   volatile String lastCaller;
+  /** The metadata of the last Greeter call (not health checks), as it arrived. */
+  volatile Metadata lastHeaders;
   /** When set, SayHello and Register fail with it. */
   volatile Status failWith;
   /** When set, Count sends this many messages, then fails with {@link #failWith}, or else UNAVAILABLE. */
@@ -49,6 +56,13 @@ final class Backend implements AutoCloseable {
 
   private Backend(Mesh mesh, Executor executor, MeshTls tls) {
     MeshServer.Builder b = MeshGrpc.server(mesh, new InetSocketAddress("127.0.0.1", 0)).addService(new Impl());
+    b.intercept(new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (GreeterGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) lastHeaders = headers;
+        return next.startCall(call, headers);
+      }
+    });
     if (executor != null) b.executor(executor);
     if (tls != null) b.tls(tls);
     this.server = b.start();
