@@ -19,11 +19,13 @@ public interface Destination {
   String service();
 
   /**
-   * Starts a call: fixes its deadline (the sooner of the context's and the policy timeout),
-   * its route, and takes its admission (concurrency slot and circuit-breaker permission).
-   * The returned call must be closed; closing it releases everything, whatever happened.
+   * Starts a call: fixes its deadline (the sooner of the context's, the request's own {@link
+   * MeshRequest#deadline()} and the policy timeout), its route, and takes its admission
+   * (concurrency slot and circuit-breaker permission). The returned call must be closed;
+   * closing it releases everything, whatever happened.
    *
-   * @throws DeadlineExceededException when the inherited deadline has already passed
+   * @throws DeadlineExceededException when the inherited deadline or the request's own has
+   *     already passed (the message says which)
    * @throws ConcurrencyLimitException when maxConcurrentRequests calls are in flight
    * @throws CircuitOpenException when the breaker refuses calls
    */

@@ -20,6 +20,18 @@ public interface MeshRequest {
    */
   boolean idempotent();
 
+  /**
+   * The deadline the caller set on this request itself (a gRPC call's {@code CallOptions}
+   * deadline), or {@code null} (the default) when it set none. It is apart from the deadline the
+   * request inherits through the context ({@link MeshContext#currentDeadline()}): the engine
+   * applies the sooner of the two and the policy timeout either way, and tells them apart only in
+   * what it says when one has already passed ("the call's deadline passed" rather than "inherited
+   * deadline passed"), so that a caller is not told of an inherited deadline it set itself.
+   */
+  default Deadline deadline() {
+    return null;
+  }
+
   /** An idempotent request without headers. */
   MeshRequest EMPTY_IDEMPOTENT = of(Map.of(), true);
 

@@ -41,6 +41,57 @@ class EngineDeadlineTest {
     }
   }
 
+  /** A request's own deadline: applied like an inherited one, and named as the call's when it has passed. */
+  @Test
+  void aPassedDeadlineOfTheRequestItselfIsNamedAsTheCallsNotAsInherited() {
+    ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofSeconds(2)).build();
+    try (EngineHarness h = new EngineHarness(37).service(policy, EngineHarness.endpoints(3))) {
+      Destination d = h.destination();
+      Deadline passed = Deadline.afterNanos(-3 * MILLIS, h.ticker);
+      assertThatThrownBy(() -> d.newCall(withDeadline(passed)))
+          .isInstanceOf(DeadlineExceededException.class)
+          .hasMessage(SERVICE + ": deadline exceeded before the call started (the call's deadline passed 3ms ago)");
+      // The same deadline inherited through the context is said to be inherited.
+      try (Scope s = MeshContext.withDeadline(Context.current(), passed).makeCurrent()) {
+        assertThatThrownBy(() -> d.newCall(MeshRequest.EMPTY_IDEMPOTENT))
+            .hasMessage(SERVICE + ": deadline exceeded before the call started (inherited deadline passed 3ms ago)");
+        // Both passed: the one that passed first is named.
+        assertThatThrownBy(() -> d.newCall(withDeadline(Deadline.afterNanos(-5 * MILLIS, h.ticker))))
+            .hasMessageContaining("(the call's deadline passed 5ms ago)");
+      }
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "deadline-exceeded")).isEqualTo(3);
+
+      // A live one is the call's deadline when it is the soonest.
+      Deadline own = Deadline.after(Duration.ofMillis(300), h.ticker);
+      try (Scope s = MeshContext.withDeadline(Context.current(), Deadline.after(Duration.ofSeconds(1), h.ticker)).makeCurrent();
+          Call call = d.newCall(withDeadline(own))) {
+        assertThat(call.deadline()).isEqualTo(own);
+      }
+      try (Call call = d.newCall(withDeadline(Deadline.after(Duration.ofSeconds(5), h.ticker)))) {
+        assertThat(call.deadline()).isEqualTo(Deadline.after(Duration.ofSeconds(2), h.ticker));
+      }
+    }
+  }
+
+  private static MeshRequest withDeadline(Deadline deadline) {
+    return new MeshRequest() {
+      @Override
+      public String header(String lowerCaseName) {
+        return null;
+      }
+
+      @Override
+      public boolean idempotent() {
+        return true;
+      }
+
+      @Override
+      public Deadline deadline() {
+        return deadline;
+      }
+    };
+  }
+
   @Test
   void theTimeoutCountsFromWhenTheCallWasMadeNotFromWhenTheMeshSawIt() {
     ClientPolicy policy = ClientPolicy.builder().timeout(Duration.ofSeconds(1)).build();

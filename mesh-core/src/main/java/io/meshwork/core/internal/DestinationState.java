@@ -196,7 +196,8 @@ public final class DestinationState implements Destination, ServiceListener {
     Plan p = plan;
     sweepIfDue(p, now);
 
-    // 1. Deadline: the sooner of the inherited one and the policy timeout from the call's start.
+    // 1. Deadline: the sooner of the inherited one, the request's own and the policy timeout from
+    // the call's start.
     long deadline = start + p.timeoutNanos;
     if (deadline - now <= 0) {
       throw reject(new DeadlineExceededException(service,
@@ -204,13 +205,18 @@ public final class DestinationState implements Destination, ServiceListener {
               + Durations.format(java.time.Duration.ofNanos(now - start)) + " in the client, policy timeout "
               + Durations.format(java.time.Duration.ofNanos(p.timeoutNanos)) + ")", null, false));
     }
+    // The sooner of the inherited deadline and the request's own; a passed one is named as what
+    // it is (the earlier of the two when both passed), so the caller learns whose deadline it was.
     Deadline inherited = MeshContext.currentDeadline();
-    if (inherited != null) {
-      long at = inherited.nanoTime();
+    Deadline own = request.deadline();
+    boolean ownSooner = own != null && (inherited == null || own.nanoTime() - inherited.nanoTime() <= 0);
+    Deadline caller = ownSooner ? own : inherited;
+    if (caller != null) {
+      long at = caller.nanoTime();
       if (at - now <= 0) {
         throw reject(new DeadlineExceededException(service,
-            "deadline exceeded before the call started (inherited deadline passed "
-                + Durations.format(java.time.Duration.ofNanos(now - at)) + " ago)", null, false));
+            "deadline exceeded before the call started (" + (ownSooner ? "the call's deadline" : "inherited deadline")
+                + " passed " + Durations.format(java.time.Duration.ofNanos(now - at)) + " ago)", null, false));
       }
       if (at - deadline < 0) deadline = at;
     }
