@@ -1,12 +1,14 @@
 package io.meshwork.grpc;
 
 import io.grpc.Metadata;
+import io.meshwork.core.Deadline;
 import io.meshwork.core.MeshRequest;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A gRPC call's metadata as the engine sees it: headers for routes and ring hashing, and whether
- * the method may be sent twice. Reads the metadata on demand; copies nothing.
+ * A gRPC call's metadata as the engine sees it: headers for routes and ring hashing, whether
+ * the method may be sent twice, and the deadline the caller set on the call ({@code CallOptions}),
+ * as opposed to one inherited through a context. Reads the metadata on demand; copies nothing.
  */
 final class GrpcMeshRequest implements MeshRequest {
   // Header names asked for come from the registry's routes and hash header, and from the
@@ -15,10 +17,12 @@ final class GrpcMeshRequest implements MeshRequest {
 
   private final Metadata headers;
   private final boolean idempotent;
+  private final Deadline deadline;
 
-  GrpcMeshRequest(Metadata headers, boolean idempotent) {
+  GrpcMeshRequest(Metadata headers, boolean idempotent, Deadline deadline) {
     this.headers = headers;
     this.idempotent = idempotent;
+    this.deadline = deadline;
   }
 
   @Override
@@ -29,6 +33,11 @@ final class GrpcMeshRequest implements MeshRequest {
   @Override
   public boolean idempotent() {
     return idempotent;
+  }
+
+  @Override
+  public Deadline deadline() {
+    return deadline;
   }
 
   /** The first ASCII value of {@code name} in {@code headers}; {@code null} for binary headers. */

@@ -90,6 +90,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private Status cancelled;
   private ScheduledFuture<?> retry;
   private Span span;
+  /**
+   * Whether the call's deadline is the one gRPC itself enforces (the sooner of the caller's
+   * {@code CallOptions} and gRPC {@code Context} deadlines), not one the mesh made shorter.
+   */
+  private boolean callersDeadline;
 
   MeshClientCall(MeshClientInterceptor owner, MethodDescriptor<ReqT, RespT> method,
       CallOptions callOptions, Channel next, boolean idempotent) {
@@ -116,27 +121,73 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     if (refused == null) refused = owner.tlsRefusal();
     if (refused == null) {
+      // The deadline the caller set on this call is the request's own; the gRPC Context's is
+      // inherited, like the mesh context's. The engine applies the sooner of them (and the
+      // policy's timeout) and words a passed one as what it is.
       Context context = otelContext;
-      io.grpc.Deadline deadline = min(callOptions.getDeadline(), grpcContext.getDeadline());
-      if (deadline != null) {
-        context = MeshContext.withDeadline(context,
-            Deadline.afterNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS), owner.ticker));
-      }
+      io.grpc.Deadline optionsDeadline = callOptions.getDeadline();
+      io.grpc.Deadline contextDeadline = grpcContext.getDeadline();
+      long now = owner.ticker.nanoTime(); // read first: the mesh's copies never pass after gRPC's
+      Deadline own = optionsDeadline == null ? null : meshDeadline(now, optionsDeadline);
+      Deadline inherited = contextDeadline == null ? null : meshDeadline(now, contextDeadline);
+      if (inherited != null) context = MeshContext.withDeadline(context, inherited);
+      Deadline grpcs = own == null ? inherited : own.minimum(inherited);
       try (Scope ignored = context.makeCurrent()) {
-        Call call = owner.destination.newCall(new GrpcMeshRequest(metadata, idempotent));
+        Call call = owner.destination.newCall(new GrpcMeshRequest(metadata, idempotent, own));
         synchronized (lock) {
           meshCall = call;
+          callersDeadline = grpcs != null && call.deadline().nanoTime() == grpcs.nanoTime();
           if (cancelled == null) {
             startTry();
             return;
           }
           refused = cancelled;
         }
+      } catch (DeadlineExceededException e) {
+        if (grpcContext.isCancelled() || expired(optionsDeadline) || expired(contextDeadline)) {
+          // gRPC itself refuses this call: let it say so, in its own words.
+          refuseAsGrpc(e);
+          return;
+        }
+        refused = Statuses.of(e);
       } catch (MeshException e) {
         refused = Statuses.of(e);
       }
     }
     finish(refused, new Metadata());
+  }
+
+  /**
+   * Ends a call whose gRPC deadline (the caller's {@code CallOptions} or gRPC {@code Context}
+   * deadline) passed before it started, as plain gRPC does: a stream of the channel itself, which
+   * gRPC's {@code ClientCall} fails before it reaches the picker (the deadline has passed, or the
+   * context is cancelled) with its own status, description and trailers; the mesh's refusal
+   * becomes the status's cause.
+   */
+  private void refuseAsGrpc(MeshException reason) {
+    ClientCall<ReqT, RespT> c = newCallInCallersContext(callOptions);
+    synchronized (lock) {
+      current = c;
+    }
+    c.start(new Listener<RespT>() {
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        finish(status.withCause(reason), trailers);
+      }
+    }, headers);
+  }
+
+  /**
+   * A stream of the channel created in the caller's gRPC context, whose deadline and
+   * cancellation gRPC applies to it (and names as the context's, as it would for the caller).
+   */
+  private ClientCall<ReqT, RespT> newCallInCallersContext(CallOptions options) {
+    io.grpc.Context previous = grpcContext.attach();
+    try {
+      return next.newCall(method, options);
+    } finally {
+      grpcContext.detach(previous);
+    }
   }
 
   @Override
@@ -221,10 +272,13 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     slot = s;
     long nanos = meshCall.deadline().remainingNanos(owner.ticker);
     Duration perTry = owner.destination.snapshot().config().client().retries().perTryTimeout();
+    // A try bound by the caller's own deadline keeps it as gRPC has it (CallOptions or Context),
+    // so that gRPC ends it with its own status and words; a shorter mesh deadline replaces it.
+    boolean callers = callersDeadline && (perTry == null || perTry.toNanos() >= nanos);
     if (perTry != null) nanos = Math.min(nanos, perTry.toNanos());
-    CallOptions options = callOptions.withOption(AttemptSlot.KEY, s)
-        .withDeadlineAfter(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-    ClientCall<ReqT, RespT> c = next.newCall(method, options);
+    CallOptions options = callOptions.withOption(AttemptSlot.KEY, s);
+    if (!callers) options = options.withDeadlineAfter(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    ClientCall<ReqT, RespT> c = newCallInCallersContext(options);
     current = c;
     Metadata h = headers;
     int tryNumber = meshCall.attempts() + 1;
@@ -237,7 +291,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     Span trySpan = RpcSpans.startClient(owner.tracer, otelContext, method, tryNumber);
     span = trySpan;
     owner.propagator.inject(otelContext.with(trySpan), h, SETTER);
-    c.start(new TryListener(s, trySpan), h);
+    c.start(new TryListener(s, trySpan, callers), h);
     if (current != c) return; // closed inside start (direct executor)
     if (requested > 0) c.request(requested);
     if (messageCompression != null) c.setMessageCompression(messageCompression);
@@ -327,10 +381,22 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final class TryListener extends Listener<RespT> {
     private final AttemptSlot s;
     private final Span trySpan;
+    /** The try's gRPC deadline is the caller's own (see {@link #callersDeadline}). */
+    private final boolean callersDeadline;
 
-    TryListener(AttemptSlot s, Span trySpan) {
+    TryListener(AttemptSlot s, Span trySpan, boolean callersDeadline) {
       this.s = s;
       this.trySpan = trySpan;
+      this.callersDeadline = callersDeadline;
+    }
+
+    /**
+     * Whether gRPC ended this try on the caller's own deadline: then the call ends with gRPC's
+     * status, description and trailers, exactly as a plain channel reports it, and the mesh's
+     * reason is the status's cause.
+     */
+    private boolean endedByCallersDeadline(Status status) {
+      return callersDeadline && s.pickStatus == null && status.getCode() == Status.Code.DEADLINE_EXCEEDED;
     }
 
     @Override
@@ -398,13 +464,23 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         }
       }
       if (decision.isFail()) {
-        finish(Statuses.of(decision.failure()), new Metadata());
+        MeshException failure = decision.failure();
+        if (failure instanceof DeadlineExceededException && endedByCallersDeadline(status)) {
+          finish(status.withCause(failure), trailers);
+        } else {
+          finish(Statuses.of(failure), new Metadata());
+        }
       } else if (picked == null && s.pickStatus == null && status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
         // The deadline passed while the stream waited for its first pick (connections still
-        // being made): the mesh's deadline, said as such.
-        finish(Statuses.of(new DeadlineExceededException(s.call.service(),
+        // being made): the caller's deadline in gRPC's words, or the mesh's, said as such.
+        DeadlineExceededException reason = new DeadlineExceededException(s.call.service(),
             "deadline exceeded before the first attempt (waiting for a connection: "
-                + status.getDescription() + ")", null, false)), new Metadata());
+                + status.getDescription() + ")", null, false);
+        if (endedByCallersDeadline(status)) {
+          finish(status.withCause(reason), trailers);
+        } else {
+          finish(Statuses.of(reason), new Metadata());
+        }
       } else {
         Status dropped = s.pickStatus; // the picker's own status keeps the mesh exception as cause
         finish(dropped != null ? dropped : status, trailers);
@@ -412,10 +488,16 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
   }
 
-  private static io.grpc.Deadline min(io.grpc.Deadline a, io.grpc.Deadline b) {
-    if (a == null) return b;
-    if (b == null) return a;
-    return a.minimum(b);
+  /**
+   * {@code d} on the mesh's ticker, read at {@code now} (before {@code d}'s own clock is read, so
+   * that on the system ticker the copy passes no later than gRPC's deadline).
+   */
+  private static Deadline meshDeadline(long now, io.grpc.Deadline d) {
+    return Deadline.atNanoTime(now + d.timeRemaining(TimeUnit.NANOSECONDS)); // compared wrap-safe
+  }
+
+  private static boolean expired(io.grpc.Deadline d) {
+    return d != null && d.isExpired();
   }
 
   /** A try's failing status as an outcome's cause; no stack trace (it is a fact, not a bug). */

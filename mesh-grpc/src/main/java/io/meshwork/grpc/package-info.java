@@ -45,8 +45,10 @@
  *   <li><b>The decision</b> — DONE hands the stream's result over; FAIL ends the call with the
  *       mesh failure's status (no endpoints or circuit open: UNAVAILABLE; deadline:
  *       DEADLINE_EXCEEDED; retry budget or concurrency limit: RESOURCE_EXHAUSTED; the mesh
- *       exception as the status cause, its message as the description); RETRY waits the
- *       backoff on one shared timer thread and starts a new stream, replaying the request.
+ *       exception as the status cause, its message as the description), except when gRPC
+ *       ended the try on the caller's own deadline: then gRPC's status, description and
+ *       trailers, with the mesh exception as the cause; RETRY waits the backoff on one shared
+ *       timer thread and starts a new stream, replaying the request.
  * </ol>
  *
  * <p><b>Why the interceptor retries, not gRPC.</b> gRPC's retry policy knows nothing of the
@@ -58,9 +60,14 @@
  * can no longer be retried is reported as a sent error, which the engine never retries.
  *
  * <p><b>One deadline.</b> The call's deadline is the sooner of its {@code CallOptions}
- * deadline, the gRPC {@code Context}'s and the mesh context's, and the registry's timeout. Each
- * try carries it (or the per-try timeout if sooner) as its gRPC deadline, so it goes on the wire
- * as {@code grpc-timeout}. On a mesh server, {@link io.meshwork.grpc.MeshServerInterceptor}
+ * deadline (the request's own, {@code MeshRequest.deadline()}), the gRPC {@code Context}'s and
+ * the mesh context's (inherited), and the registry's timeout. Each try carries it (or the
+ * per-try timeout if sooner) as its gRPC deadline, so it goes on the wire as {@code
+ * grpc-timeout}. When it is the caller's own gRPC deadline, a try keeps it as gRPC has it
+ * ({@code CallOptions} or {@code Context}), so that gRPC itself ends the try and words it as
+ * a plain channel would; a call whose gRPC deadline passed before it started is handed to gRPC,
+ * which refuses it before any pick. Either way the mesh's reason is the status cause. Only
+ * deadlines the mesh made shorter end with the mesh's description. On a mesh server, {@link io.meshwork.grpc.MeshServerInterceptor}
  * turns the call's gRPC deadline into the mesh deadline of the handler's OpenTelemetry context
  * (the inbound guard's context); the handler's calls through a mesh channel inherit it both
  * ways, with no forwarding code. A call whose deadline passed while it queued on the server is

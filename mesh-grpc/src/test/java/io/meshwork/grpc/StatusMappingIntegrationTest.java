@@ -114,7 +114,10 @@ class StatusMappingIntegrationTest {
     long start = System.nanoTime();
     StatusRuntimeException e = failure(() -> greeter.withDeadlineAfter(100, TimeUnit.MILLISECONDS).sayHello(HELLO));
     long tookMillis = (System.nanoTime() - start) / 1_000_000;
-    assertMapped(e, Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException.class, "greeter: deadline exceeded");
+    // The caller's own deadline: gRPC's status and words (see CallerDeadlineStatusIntegrationTest),
+    // the mesh's reason as the cause.
+    assertMapped(e, Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException.class, "CallOptions deadline exceeded after");
+    assertThat(e.getStatus().getCause()).hasMessageStartingWith("greeter: deadline exceeded");
     assertThat(tookMillis).as("not before the deadline").isGreaterThanOrEqualTo(90L);
   }
 
@@ -129,7 +132,8 @@ class StatusMappingIntegrationTest {
           .withDeadlineAfter(1, TimeUnit.NANOSECONDS, timer);
       TimeUnit.MILLISECONDS.sleep(5);
       StatusRuntimeException e = expired.call(() -> failure(() -> greeter.sayHello(HELLO)));
-      assertMapped(e, Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException.class, "greeter: deadline exceeded before the call started");
+      assertMapped(e, Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException.class, "context timed out"); // gRPC's words
+      assertThat(e.getStatus().getCause()).hasMessageStartingWith("greeter: deadline exceeded before the call started (inherited deadline passed");
       assertThat(b.hellos.get()).isEqualTo(1);
     } finally {
       timer.shutdownNow();
