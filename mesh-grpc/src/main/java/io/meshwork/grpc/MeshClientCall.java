@@ -90,6 +90,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private Status cancelled;
   private ScheduledFuture<?> retry;
   private Span span;
+  /** The last stream started (a try, or gRPC's own refusal), for {@link #getAttributes} once it ended. */
+  private ClientCall<ReqT, RespT> last;
   /**
    * Whether the call's deadline is the one gRPC itself enforces (the sooner of the caller's
    * {@code CallOptions} and gRPC {@code Context} deadlines), not one the mesh made shorter.
@@ -168,6 +170,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     ClientCall<ReqT, RespT> c = newCallInCallersContext(callOptions);
     synchronized (lock) {
       current = c;
+      last = c;
     }
     c.start(new Listener<RespT>() {
       @Override
@@ -259,9 +262,13 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public Attributes getAttributes() {
+    // The current try's; after it ended (or between tries), the last try's, as plain gRPC keeps
+    // its stream's attributes (the server's address among them) after the call closed.
+    ClientCall<ReqT, RespT> c;
     synchronized (lock) {
-      return current != null ? current.getAttributes() : Attributes.EMPTY;
+      c = current != null ? current : last;
     }
+    return c != null ? c.getAttributes() : Attributes.EMPTY;
   }
 
   // ---- tries ------------------------------------------------------------------------------
@@ -280,6 +287,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (!callers) options = options.withDeadlineAfter(Math.max(0, nanos), TimeUnit.NANOSECONDS);
     ClientCall<ReqT, RespT> c = newCallInCallersContext(options);
     current = c;
+    last = c;
     Metadata h = headers;
     int tryNumber = meshCall.attempts() + 1;
     if (tryNumber > 1) { // a retry: the first try's metadata went to the transport
