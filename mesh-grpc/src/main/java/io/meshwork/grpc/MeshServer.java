@@ -89,7 +89,7 @@ public final class MeshServer implements AutoCloseable {
     nb.addService(health.getHealthService());
     if (b.executor != null) nb.executor(b.executor);
     for (ServerInterceptor i : b.interceptors) nb.intercept(i);
-    if (b.customizer != null) b.customizer.accept(nb);
+    for (Consumer<NettyServerBuilder> c : b.customizers) c.accept(nb);
     this.interceptor = new MeshServerInterceptor(b.mesh);
     nb.intercept(interceptor); // added last: runs first
     this.server = nb.build();
@@ -202,7 +202,7 @@ public final class MeshServer implements AutoCloseable {
     private final List<ServerServiceDefinition> definitions = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Executor executor;
-    private Consumer<NettyServerBuilder> customizer;
+    private final List<Consumer<NettyServerBuilder>> customizers = new ArrayList<>();
     private MeshTls tls;
     private Duration maxConnectionAge;
     private boolean register;
@@ -279,11 +279,13 @@ public final class MeshServer implements AutoCloseable {
     }
 
     /**
-     * Anything else on the Netty server builder (message sizes, keep-alive, ...). Runs after the
-     * mesh's own settings, so it may change them (e.g. {@code maxConnectionAgeGrace}).
+     * Anything else on the Netty server builder (message sizes, keep-alive, ...). Each call adds
+     * a customizer; they run in the order added, after the mesh's own settings, so they may
+     * change them (e.g. {@code maxConnectionAgeGrace}), and before the mesh's interceptor is
+     * added, so that it runs before any interceptor they add.
      */
     public Builder configure(Consumer<NettyServerBuilder> customizer) {
-      this.customizer = Objects.requireNonNull(customizer, "customizer");
+      customizers.add(Objects.requireNonNull(customizer, "customizer"));
       return this;
     }
 
