@@ -5,13 +5,16 @@ import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.tls.MeshTls;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * gRPC-Java on the mesh: channels whose calls are named, balanced, retried and deadline-bound
@@ -147,11 +150,49 @@ public final class MeshGrpc {
   }
 
   /**
+   * A plain gRPC {@link ServerBuilder} (Netty, plaintext) on {@code port} of every interface with
+   * the mesh's server side wired in: the mesh's server interceptor, which runs before every
+   * interceptor the application adds, whenever it adds it, and the health service ({@link
+   * MeshServerBuilder#health()}). For code that builds servers itself from a {@code
+   * ServerBuilder}; {@link #server(Mesh, int)} gives a {@link MeshServer}, which also manages
+   * health, registration and shutdown.
+   */
+  public static MeshServerBuilder serverBuilder(Mesh mesh, int port) {
+    return serverBuilder(mesh, NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+  }
+
+  /**
+   * As {@link #serverBuilder(Mesh, int)}, securing each connection with {@code tls} as the
+   * registry's mode says ({@link #serverCredentials}), and recycling connections after a quarter
+   * of the certificate lifetime so that rotation reaches them (as {@link MeshServer} does).
+   */
+  public static MeshServerBuilder serverBuilder(Mesh mesh, int port, MeshTls tls) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(tls, "tls");
+    Duration age = MeshServer.defaultMaxConnectionAge(tls);
+    Duration grace = age.compareTo(MeshServer.MAX_CONNECTION_AGE_GRACE) < 0 ? age : MeshServer.MAX_CONNECTION_AGE_GRACE;
+    return serverBuilder(mesh, NettyServerBuilder.forAddress(new InetSocketAddress(port), serverCredentials(mesh, tls))
+        .maxConnectionAge(age.toNanos(), TimeUnit.NANOSECONDS)
+        .maxConnectionAgeGrace(grace.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  /**
+   * {@code builder} (any transport, e.g. {@code Grpc.newServerBuilderForPort(port,
+   * serverCredentials(mesh, tls))}) as a builder with the mesh's server side wired in, as {@link
+   * #serverBuilder(Mesh, int)}. Configure it through the returned builder, which adds the mesh's
+   * interceptor when it builds, so that it runs first; do not build {@code builder} itself.
+   */
+  public static MeshServerBuilder serverBuilder(Mesh mesh, ServerBuilder<?> builder) {
+    return new MeshServerBuilder(mesh, builder);
+  }
+
+  /**
    * For a server built elsewhere: installs the mesh's server interceptor (call this after adding
-   * the application's own interceptors, so the mesh's runs first) and the health service, and
-   * returns the health state for the application to set (nothing is SERVING until it does). The
-   * interceptor takes callers' identities from the connection's TLS session, enforces the access
-   * policy and refuses plaintext calls in strict mode.
+   * the application's own interceptors, so the mesh's runs first: gRPC runs the interceptors
+   * added later first) and the health service, and returns the health state for the application
+   * to set. The interceptor takes callers' identities from the connection's TLS session, enforces
+   * the access policy and refuses plaintext calls in strict mode. {@link #serverBuilder(Mesh,
+   * ServerBuilder)} does the same and keeps the mesh first whatever is added afterwards.
    */
   public static HealthStatusManager configure(Mesh mesh, ServerBuilder<?> builder) {
     Objects.requireNonNull(mesh, "mesh");

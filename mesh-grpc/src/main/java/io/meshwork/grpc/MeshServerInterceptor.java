@@ -63,7 +63,8 @@ import javax.net.ssl.SSLSession;
  * MeshTls#peerIdentity}) and one hash lookup for the access decision. The {@link AccessPolicy} is
  * rebuilt only when the registry's policy or trust domain changes.
  *
- * <p>Installed by {@link MeshGrpc#server} and {@link MeshGrpc#configure}, outermost. Thread-safe.
+ * <p>Installed by {@link MeshGrpc#server}, {@link MeshGrpc#serverBuilder} and {@link
+ * MeshGrpc#configure}, outermost. Thread-safe.
  */
 public final class MeshServerInterceptor implements ServerInterceptor {
   private static final String HEALTH_PREFIX = "grpc.health.v1.Health/";
@@ -82,8 +83,8 @@ public final class MeshServerInterceptor implements ServerInterceptor {
 
   /**
    * Stops watching the service in the registry; calls still in flight keep the last snapshot.
-   * {@link MeshServer} calls it on shutdown; an interceptor from {@link MeshGrpc#configure}
-   * watches for as long as the registry lives.
+   * {@link MeshServer} calls it on shutdown; an interceptor from {@link MeshGrpc#configure} or
+   * {@link MeshGrpc#serverBuilder} watches for as long as the registry lives.
    */
   void close() {
     self.close();

@@ -72,6 +72,40 @@ class ServerBuildersIntegrationTest {
         .containsExactly("second", "first", "handler");
   }
 
+  @Test
+  void aPlainServerBuilderRunsTheMeshFirstEvenBeforeInterceptorsAddedLater() throws IOException {
+    Server server = MeshGrpc.serverBuilder(serverMesh, 0)
+        .addService(ServerInterceptors.intercept(new Greeter(), new Recording("service")))
+        .intercept(new Recording("app")) // added after the mesh's wiring: gRPC would run it first
+        .build()
+        .start();
+    closing.add(server::shutdownNow);
+    registry.putService(ServiceConfig.builder("greeter")
+        .protocol(Protocol.GRPC)
+        .addEndpoint(Endpoint.of("127.0.0.1:" + server.getPort()))
+        .client(ClientPolicy.DEFAULT)
+        .build());
+    ManagedChannel channel = MeshGrpc.channel(clientMesh, "greeter");
+    closing.add(channel::shutdownNow);
+
+    HelloReply reply = GreeterGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).sayHello(HELLO);
+
+    assertThat(reply.getMessage()).isEqualTo("hello x");
+    assertThat(names()).containsExactly("app", "service", "handler");
+    assertThat(seen).as("each saw the caller's deadline in the mesh context: the mesh ran before them")
+        .allSatisfy(s -> assertThat(Long.parseLong(s.substring(s.indexOf(':') + 1))).isBetween(1L, 5000L));
+    Timer requests = serverMesh.meterRegistry().find("mesh.server.requests").tag("service", "greeter").timer();
+    assertThat(requests).as("mesh.server.requests").isNotNull();
+    assertThat(requests.count()).isEqualTo(1);
+  }
+
+  @Test
+  void aMeshServerBuilderBuildsOneServer() {
+    MeshServerBuilder b = MeshGrpc.serverBuilder(serverMesh, 0).addService(new Greeter());
+    closing.add(b.build()::shutdownNow);
+    assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class);
+  }
+
   private List<String> names() {
     return seen.stream().map(s -> s.substring(0, s.indexOf(':'))).toList();
   }
