@@ -22,6 +22,24 @@ public interface IdentitySource extends AutoCloseable {
     return current().spiffeId();
   }
 
+  /**
+   * Puts a new identity into force now, without waiting for the source's own schedule: a
+   * {@link RotatingIdentity} issues a new certificate (with the issuer's current trust bundle),
+   * a {@link PemIdentitySource} reads its files at once. For operations: after a suspected key
+   * compromise, or to move a fleet to a new trust bundle (trust the new CA beside the old one,
+   * rotate, issue from the new CA, rotate, drop the old CA, rotate) without waiting for renewal.
+   * New connections use the new identity at their handshake; open ones carry on, so no request
+   * in flight fails.
+   *
+   * @return whether a new certificate went into force (false when the source's content did not
+   *     change, or a new certificate could not be had: then the current one stays in force and
+   *     listeners are told of the failure)
+   * @throws UnsupportedOperationException when the source cannot rotate on demand (the default)
+   */
+  default boolean rotateNow() {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot rotate on demand");
+  }
+
   /** Calls {@code listener} on every later change or failed refresh. */
   void addListener(IdentityListener listener);
 

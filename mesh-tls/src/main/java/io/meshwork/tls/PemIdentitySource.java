@@ -154,6 +154,12 @@ public final class PemIdentitySource implements IdentitySource {
     return true;
   }
 
+  /** Reads the files now, as {@link #poll()}: see {@link IdentitySource#rotateNow()}. */
+  @Override
+  public boolean rotateNow() {
+    return poll();
+  }
+
   @Override
   public void addListener(IdentityListener listener) {
     listeners.add(listener);

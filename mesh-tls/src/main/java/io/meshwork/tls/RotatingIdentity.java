@@ -91,29 +91,43 @@ public final class RotatingIdentity implements IdentitySource {
       return false;
     }
     synchronized (this) {
-      WorkloadCertificate previous = current;
-      if (now.isBefore(renewalTime(previous))) {
+      if (now.isBefore(renewalTime(current))) {
         return false; // another thread renewed meanwhile
       }
-      WorkloadCertificate next;
-      try {
-        next = issue();
-      } catch (IdentityException e) {
-        if (!failing) {
-          log.warn("{}: renewing the certificate failed; keeping {} and trying again", id, previous, e);
-        } else {
-          log.debug("{}: renewing the certificate failed again", id, e);
-        }
-        failing = true;
-        listeners.failed(e);
-        return false;
-      }
-      failing = false;
-      current = next;
-      log.debug("{}: renewed the certificate: {} replaces {}", id, next, previous);
-      listeners.changed(previous, next);
-      return true;
+      return renew();
     }
+  }
+
+  /**
+   * Issues a new certificate now, whatever its renewal time, with the issuer's current trust
+   * bundle: see {@link IdentitySource#rotateNow()}.
+   */
+  @Override
+  public synchronized boolean rotateNow() {
+    return renew();
+  }
+
+  /** Issues and puts into force a new certificate; the caller holds this object's lock. */
+  private boolean renew() {
+    WorkloadCertificate previous = current;
+    WorkloadCertificate next;
+    try {
+      next = issue();
+    } catch (IdentityException e) {
+      if (!failing) {
+        log.warn("{}: renewing the certificate failed; keeping {} and trying again", id, previous, e);
+      } else {
+        log.debug("{}: renewing the certificate failed again", id, e);
+      }
+      failing = true;
+      listeners.failed(e);
+      return false;
+    }
+    failing = false;
+    current = next;
+    log.debug("{}: renewed the certificate: {} replaces {}", id, next, previous);
+    listeners.changed(previous, next);
+    return true;
   }
 
   @Override

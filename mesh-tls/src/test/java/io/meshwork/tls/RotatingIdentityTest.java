@@ -152,4 +152,58 @@ class RotatingIdentityTest {
   private static boolean threadAlive(String name) {
     return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
   }
+
+  @Test
+  void rotateNowIssuesANewCertificateLongBeforeItsRenewalTimeAndTellsListeners() {
+    try (RotatingIdentity id = pki.identity("greeter", Duration.ofHours(1))) {
+      WorkloadCertificate first = id.current();
+      List<String> heard = new CopyOnWriteArrayList<>();
+      id.addListener((previous, next) ->
+          heard.add(previous.leaf().getSerialNumber() + "->" + next.leaf().getSerialNumber()));
+
+      assertThat(id.renewIfDue()).as("not due for 40 minutes").isFalse();
+      assertThat(id.rotateNow()).isTrue();
+
+      WorkloadCertificate second = id.current();
+      assertThat(second.leaf().getSerialNumber()).isNotEqualTo(first.leaf().getSerialNumber());
+      assertThat(second.leaf().getPublicKey()).isNotEqualTo(first.leaf().getPublicKey());
+      assertThat(heard).containsExactly(first.leaf().getSerialNumber() + "->" + second.leaf().getSerialNumber());
+    }
+  }
+
+  @Test
+  void rotateNowTakesTheIssuersNewTrustBundle() {
+    TestPki other = new TestPki(dir.resolve("other-ca"));
+    List<java.security.cert.X509Certificate> bundle = new CopyOnWriteArrayList<>(List.of(pki.ca.certificate()));
+    CertificateIssuer issuer = (spiffeId, lifetime) -> {
+      WorkloadCertificate c = pki.ca.issue(spiffeId, lifetime);
+      return WorkloadCertificate.of(c.privateKey(), c.chain(), List.copyOf(bundle));
+    };
+    try (RotatingIdentity id = RotatingIdentity.builder(issuer, TestPki.id("greeter")).clock(pki.clock)
+        .manualRenewal().build()) {
+      assertThat(id.current().trustBundle()).containsExactly(pki.ca.certificate());
+
+      bundle.add(other.ca.certificate()); // trust the new CA beside the old one
+      assertThat(id.rotateNow()).isTrue();
+
+      assertThat(id.current().trustBundle()).containsExactly(pki.ca.certificate(), other.ca.certificate());
+    }
+  }
+
+  @Test
+  void aFailedRotationKeepsTheCurrentCertificate() {
+    AtomicBoolean fail = new AtomicBoolean();
+    CertificateIssuer issuer = (spiffeId, lifetime) -> {
+      if (fail.get()) throw new IdentityException("the CA is unreachable");
+      return pki.ca.issue(spiffeId, lifetime);
+    };
+    try (RotatingIdentity id = RotatingIdentity.builder(issuer, TestPki.id("greeter")).clock(pki.clock)
+        .manualRenewal().build()) {
+      WorkloadCertificate first = id.current();
+      fail.set(true);
+
+      assertThat(id.rotateNow()).isFalse();
+      assertThat(id.current()).isSameAs(first);
+    }
+  }
 }
