@@ -65,7 +65,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The server is the JDK's {@code HttpServer} on 127.0.0.1 with {@code
  * sun.net.httpserver.nodelay=true} and two handler threads, answering {@code 200 ok}; it is
  * shared, so its cost is in every figure alike. The {@code meshwork.access} log is off (it
- * writes one line per call at INFO). Read the figures as ratios of one run; the loopback
+ * writes one line per call at DEBUG; the fork sets it to WARN in case the default level is
+ * lowered). Read the figures as ratios of one run; the loopback
  * round trip dominates.
  *
  * <p>Run with {@code benchmarks/run.sh http} (1 and 2 threads, {@code -prof gc}).

@@ -316,13 +316,16 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  /** One access log line; {@code endpoint} is an {@code Address} or "-", formatted only when the logger is on. */
+  /**
+   * One access log line, at DEBUG on {@code meshwork.access}; {@code endpoint} is an {@code
+   * Address} or "-". Formatted only when that logger is enabled at DEBUG.
+   */
   private void logAccess(String service, String route, Object endpoint, Object status, int attempts, long start, Span span) {
-    if (!accessLog.isInfoEnabled()) return;
+    if (!accessLog.isDebugEnabled()) return;
     long micros = (ticker.nanoTime() - start) / 1000;
     SpanContext sc = span.getSpanContext();
     String statusText = status instanceof MeshException e ? e.getClass().getSimpleName() + " (" + e.getMessage() + ")" : String.valueOf(status);
-    accessLog.info("client service={} route={} endpoint={} status={} duration={}us attempts={} trace={}",
+    accessLog.debug("client service={} route={} endpoint={} status={} duration={}us attempts={} trace={}",
         service, route, endpoint, statusText, micros, attempts, sc.isValid() ? sc.getTraceId() : "-");
   }
 }

@@ -74,11 +74,8 @@ public final class QuickStart {
   }
 
   public static void main(String[] args) throws Exception {
-    // The demo prints its own summary; the servers' access log (one line per request) would bury
-    // it. Run with -Dorg.slf4j.simpleLogger.log.meshwork.access=info to see it.
-    if (System.getProperty("org.slf4j.simpleLogger.log.meshwork.access") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.meshwork.access", "warn");
-    }
+    // The demo prints its own summary. The access log (one DEBUG line per request on the logger
+    // meshwork.access) is off; run with -Dorg.slf4j.simpleLogger.log.meshwork.access=debug to see it.
     Path template = Path.of("samples/mesh.yaml");
     Duration duration = Duration.ofSeconds(20);
     for (int i = 0; i < args.length; i++) {

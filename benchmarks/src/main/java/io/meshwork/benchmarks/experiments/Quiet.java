@@ -2,8 +2,9 @@ package io.meshwork.benchmarks.experiments;
 
 /**
  * Logging and AWT settings of the experiments, set before any logger or chart class loads: no
- * per-request access log (one line per call at INFO would cost more than the calls), the mesh's
- * decisions (ejections, breaker transitions) still shown, charts drawn without a display.
+ * per-request access log (a DEBUG logger, off by default, kept off here whatever the default
+ * level: a line per call would cost more than the calls), the mesh's decisions (ejections,
+ * breaker transitions) still shown, charts drawn without a display.
  */
 final class Quiet {
   private Quiet() {}

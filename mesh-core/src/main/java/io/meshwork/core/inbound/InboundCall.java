@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One request being served, from {@link InboundGuard#begin}: the context its handler must run
  * in, and whether it is refused. Closing it records {@code mesh.server.requests}, ends the server
- * span and writes the access log line, exactly once.
+ * span and writes the access log line (DEBUG, logger {@code meshwork.access}), exactly once.
  *
  * <p>Threading: {@link #status} and {@link #close} may be called on another thread than the one
  * that began the call (asynchronous servlets), as long as the hand-off is safely published.
@@ -130,8 +130,8 @@ public final class InboundCall implements AutoCloseable {
     int slot = refusal != null ? InboundGuard.REFUSED_SLOT : s;
     guard.timer(caller, route, slot).record(duration, TimeUnit.NANOSECONDS);
     ServerSpans.end(span, http, refusal != null ? refusalStatus() : s, errorType);
-    if (InboundGuard.accessLog.isInfoEnabled()) {
-      InboundGuard.accessLog.info("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
+    if (InboundGuard.accessLog.isDebugEnabled()) {
+      InboundGuard.accessLog.debug("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
           guard.service(), InboundGuard.route(route), caller, s, duration / 1000,
           attempt == 0 ? 1 : attempt, traceId == null ? "-" : traceId, refusal == null ? "" : " refused");
     }
