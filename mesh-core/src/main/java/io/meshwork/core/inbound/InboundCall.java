@@ -38,6 +38,7 @@ public final class InboundCall implements AutoCloseable {
   private final String traceId;
   private final String caller;
   private volatile int status;
+  private volatile boolean cancelled;
   private volatile String errorType;
   @SuppressWarnings("unused") // through CLOSED
   private volatile boolean closed;
@@ -120,19 +121,33 @@ public final class InboundCall implements AutoCloseable {
     this.errorType = error.getClass().getName();
   }
 
+  /**
+   * Records that the client went away before it had the whole response: it closed the connection
+   * or cancelled the call. The request is then recorded as cancelled whatever status the handler
+   * set: outcome {@code cancelled} and status {@code 499} (the status gRPC's CANCELLED stands for)
+   * on {@code mesh.server.requests}, {@code status=cancelled} in the access log. Not a failure of
+   * the server: the span gets no error for it (it keeps the handler's status, when there is one).
+   * A refused request stays refused.
+   */
+  public void cancelled() {
+    this.cancelled = true;
+  }
+
   /** Records the request; idempotent. */
   @Override
   public void close() {
     if (!CLOSED.compareAndSet(this, false, true)) return;
     long duration = guard.ticker().nanoTime() - startNanos;
-    int s = status;
-    if (s < 100 || s > 599) s = 500;
-    int slot = refusal != null ? InboundGuard.REFUSED_SLOT : s;
+    int set = status;
+    boolean known = set >= 100 && set <= 599;
+    int s = known ? set : 500;
+    boolean gone = cancelled && refusal == null;
+    int slot = refusal != null ? InboundGuard.REFUSED_SLOT : gone ? InboundGuard.CANCELLED_SLOT : s;
     guard.timer(caller, route, slot).record(duration, TimeUnit.NANOSECONDS);
-    ServerSpans.end(span, http, refusal != null ? refusalStatus() : s, errorType);
+    ServerSpans.end(span, http, refusal != null ? refusalStatus() : gone ? (known ? s : 0) : s, errorType);
     if (InboundGuard.accessLog.isDebugEnabled()) {
       InboundGuard.accessLog.debug("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
-          guard.service(), InboundGuard.route(route), caller, s, duration / 1000,
+          guard.service(), InboundGuard.route(route), caller, gone ? "cancelled" : s, duration / 1000,
           attempt == 0 ? 1 : attempt, traceId == null ? "-" : traceId, refusal == null ? "" : " refused");
     }
   }

@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Meters: {@code mesh.server.requests} is a timer tagged service, route (the request method,
  * from a fixed set; never a path), caller, outcome ({@code success} below 500, {@code failure},
- * {@code refused}) and status. The caller tag comes from the verified caller identity that the
+ * {@code refused}, {@code cancelled} when the client went away first: {@link
+ * InboundCall#cancelled()}, status 499) and status. The caller tag comes from the verified caller identity that the
  * transport put into the parent context ({@link MeshContext#withCallerIdentity}, from the TLS
  * session, never from a header): the service name of a mesh identity ({@code
  * spiffe://<trust domain>/service/<name>}), {@code other} for any other SPIFFE ID, {@code unknown}
@@ -89,9 +90,13 @@ public final class InboundGuard {
   private static final String[] ROUTES = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "other"
   };
-  // Per route: statuses 100..599 at their own index, and REFUSED_SLOT for deadline refusals.
+  // Per route: statuses 100..599 at their own index, REFUSED_SLOT for deadline refusals and
+  // CANCELLED_SLOT for requests whose client went away.
   static final int REFUSED_SLOT = 600;
-  private static final int SLOTS = 601;
+  static final int CANCELLED_SLOT = 601;
+  /** The status tag of a request whose client went away: gRPC's CANCELLED stands for 499. */
+  static final int CANCELLED_STATUS = 499;
+  private static final int SLOTS = 602;
 
   private final String service;
   private final Ticker ticker;
@@ -216,13 +221,14 @@ public final class InboundGuard {
     Timer t = array.get(i);
     if (t == null) {
       boolean refused = slot == REFUSED_SLOT;
-      int status = refused ? 504 : slot;
+      boolean cancelled = slot == CANCELLED_SLOT;
+      int status = refused ? 504 : cancelled ? CANCELLED_STATUS : slot;
       t = meters.timer(Timer.builder(REQUESTS)
           .description("Requests served by this service")
           .tag("service", service)
           .tag("route", ROUTES[route])
           .tag("caller", caller)
-          .tag("outcome", refused ? "refused" : status < 500 ? "success" : "failure")
+          .tag("outcome", refused ? "refused" : cancelled ? "cancelled" : status < 500 ? "success" : "failure")
           .tag("status", Integer.toString(status))
           .publishPercentileHistogram(percentileHistograms));
       array.compareAndSet(i, null, t);

@@ -90,15 +90,16 @@ final class ServerSpans {
   }
 
   /**
-   * Ends {@code span} with the response status (HTTP only) and, on a failure, {@code error.type}
-   * and an error status: for servers only 5xx statuses are failures.
+   * Ends {@code span} with the response status (HTTP only; 0 for none, as when the client went
+   * away before the handler set one) and, on a failure, {@code error.type} and an error status:
+   * for servers only 5xx statuses are failures.
    */
   static void end(Span span, boolean http, int status, String errorType) {
     if (!span.isRecording()) {
       span.end();
       return;
     }
-    if (http) span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) status);
+    if (http && status > 0) span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) status);
     String error = errorType != null ? errorType : http && status >= 500 ? Integer.toString(status) : null;
     if (error != null) {
       span.setAttribute(ERROR_TYPE, error);
