@@ -18,6 +18,7 @@ import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.SpiffeId;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -73,6 +74,10 @@ import org.slf4j.LoggerFactory;
  * permissive mode) is refused with 503 and its connection closed; the
  * service's access policy ({@code server.allow}) refuses a caller it does not allow with 403,
  * the reason in the body.
+ *
+ * <p>A client that goes away before it has the response (it closes the connection, or cancels
+ * the call) is recorded as cancelled, not as a 500, when writing the response to it fails with
+ * the connection gone: {@link InboundCall#cancelled()}.
  *
  * <p>TCP_NODELAY: unless the application set {@code sun.net.httpserver.nodelay} itself, loading
  * this class sets it to {@code true} for the JDK's server, which otherwise adds a delayed-ACK wait
@@ -233,39 +238,122 @@ public final class MeshHttpServer implements AutoCloseable {
       String caller = tls ? MeshTls.peerIdentity(session).map(SpiffeId::toString).orElse(null) : null;
       Context parent = Context.current();
       if (caller != null) parent = MeshContext.withCallerIdentity(parent, caller);
-      try (InboundCall in = guard.begin(new ExchangeRequest(exchange, tls), parent)) {
-        if (tls && System.currentTimeMillis() - session.getCreationTime() >= maxAgeMillis) {
-          // Old enough: the client reconnects for its next request, with a new handshake.
-          exchange.getResponseHeaders().set("Connection", "close");
-        }
-        InboundSecurity.Refusal refusal = security.check(tls, caller);
-        if (refusal != null) {
-          if (refusal.obsoleteConnection()) exchange.getResponseHeaders().set("Connection", "close");
-          in.status(refusal.status());
-          respond(exchange, refusal.status(), refusal.reason());
-          return;
-        }
-        if (in.refused()) {
-          in.status(in.refusalStatus());
-          respond(exchange, in.refusalStatus(), in.refusal());
-          return;
-        }
-        try (Scope ignored = in.context().makeCurrent()) {
-          handler.handle(exchange);
-          in.status(exchange.getResponseCode());
-        } catch (IOException | RuntimeException e) {
-          in.status(500);
-          in.failed(e);
-          if (exchange.getResponseCode() == -1) {
-            log.warn("{}: handler failed", guard.service(), e);
-            respond(exchange, 500, guard.service() + ": handler failed: " + e);
-          } else {
-            throw e;
+      ResponseBody body = new ResponseBody(exchange.getResponseBody());
+      exchange.setStreams(null, body);
+      InboundCall in = null;
+      try {
+        in = guard.begin(new ExchangeRequest(exchange, tls), parent);
+        serve(exchange, in, tls, session, caller, body);
+      } finally {
+        try {
+          exchange.close(); // writes what the handler left unflushed: the client may be gone by then
+        } finally {
+          if (in != null) {
+            if (body.clientGone()) in.cancelled();
+            in.close();
           }
         }
-      } finally {
-        exchange.close();
       }
+    }
+
+    private void serve(HttpExchange exchange, InboundCall in, boolean tls, SSLSession session, String caller,
+        ResponseBody body) throws IOException {
+      if (tls && System.currentTimeMillis() - session.getCreationTime() >= maxAgeMillis) {
+        // Old enough: the client reconnects for its next request, with a new handshake.
+        exchange.getResponseHeaders().set("Connection", "close");
+      }
+      InboundSecurity.Refusal refusal = security.check(tls, caller);
+      if (refusal != null) {
+        if (refusal.obsoleteConnection()) exchange.getResponseHeaders().set("Connection", "close");
+        in.status(refusal.status());
+        respond(exchange, refusal.status(), refusal.reason());
+        return;
+      }
+      if (in.refused()) {
+        in.status(in.refusalStatus());
+        respond(exchange, in.refusalStatus(), in.refusal());
+        return;
+      }
+      try (Scope ignored = in.context().makeCurrent()) {
+        handler.handle(exchange);
+        in.status(exchange.getResponseCode());
+      } catch (IOException | RuntimeException e) {
+        if (body.clientGone()) {
+          // Writing the response failed because the client went away: not the handler's failure.
+          in.status(exchange.getResponseCode());
+          throw e;
+        }
+        in.status(500);
+        in.failed(e);
+        if (exchange.getResponseCode() == -1) {
+          log.warn("{}: handler failed", guard.service(), e);
+          respond(exchange, 500, guard.service() + ": handler failed: " + e);
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * The response body as handlers see it (installed with {@link HttpExchange#setStreams}): the
+   * exchange's own stream, which notes the first exception that writing, flushing or closing it
+   * threw. When that exception says the connection is gone, the client went away before it had
+   * the response, and the request is recorded as cancelled. A client that goes away is noticed
+   * only by such a failure: a response the system accepts in one write goes unnoticed.
+   */
+  static final class ResponseBody extends FilterOutputStream {
+    private volatile IOException failure;
+
+    ResponseBody(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      try {
+        out.write(b);
+      } catch (IOException e) {
+        throw noted(e);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        throw noted(e);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        throw noted(e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        out.close();
+      } catch (IOException e) {
+        throw noted(e);
+      }
+    }
+
+    private IOException noted(IOException e) {
+      if (failure == null) failure = e;
+      return e;
+    }
+
+    /** Whether writing the response failed because the client's connection is gone. */
+    boolean clientGone() {
+      IOException f = failure;
+      return f != null && ClientAborts.connectionLost(f);
     }
   }
 

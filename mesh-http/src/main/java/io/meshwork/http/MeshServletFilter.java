@@ -53,6 +53,10 @@ import java.util.Objects;
  * of other CAs, the identity is only what the certificate claims. It watches the service in the
  * registry until {@link #destroy()}.
  *
+ * <p>A request whose chain fails with the container's sign that the client went away (Tomcat's
+ * {@code ClientAbortException}, Jetty's {@code EofException}) is recorded as cancelled ({@link
+ * InboundCall#cancelled()}), not as a 500.
+ *
  * <p>Limits: for asynchronous requests the status recorded is the one set when the chain
  * returns. Tested with fakes of the servlet API, not in a container.
  */
@@ -111,8 +115,14 @@ public final class MeshServletFilter implements Filter {
         chain.doFilter(request, response);
         in.status(res.getStatus());
       } catch (IOException | ServletException | RuntimeException e) {
-        in.status(500);
-        in.failed(e);
+        if (ClientAborts.containerAbort(e)) {
+          // The container says the client went away while the response was written.
+          in.status(res.getStatus());
+          in.cancelled();
+        } else {
+          in.status(500);
+          in.failed(e);
+        }
         throw e;
       }
     }

@@ -1,6 +1,7 @@
 package io.meshwork.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
@@ -16,6 +17,7 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -111,6 +113,36 @@ class MeshServletFilterTest {
     Meshes.putPorts(registry, "greeter", List.of(8080), "*");
     assertThat(filter(request(certificate("frontend"), spoofed)).status).isEqualTo(200);
     assertThat(chainCaller.get()).isEqualTo(FRONTEND);
+  }
+
+  @Test
+  void aChainThatFailsWithTheContainersClientAbortIsRecordedAsCancelled() throws Exception {
+    FilterChain hungUp = (req, res) -> {
+      ((HttpServletResponse) res).setStatus(200);
+      throw new ClientAbortException(new IOException("Broken pipe"));
+    };
+    FilterChain failing = (req, res) -> {
+      throw new IOException("Broken pipe"); // the application's own connection, say
+    };
+
+    assertThatThrownBy(
+        () -> filter.doFilter(request(null, Map.of()), new FakeResponse().proxy(), hungUp))
+        .isInstanceOf(ClientAbortException.class);
+    assertThatThrownBy(
+        () -> filter.doFilter(request(null, Map.of()), new FakeResponse().proxy(), failing))
+        .isInstanceOf(IOException.class);
+
+    assertThat(mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("outcome", "cancelled").tag("status", "499")
+        .timer().count()).isEqualTo(1);
+    assertThat(mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("outcome", "failure").tag("status", "500")
+        .timer().count()).isEqualTo(1);
+  }
+
+  /** Named as Tomcat's: the filter knows containers' client-abort exceptions by their names. */
+  private static final class ClientAbortException extends IOException {
+    ClientAbortException(Throwable cause) {
+      super(cause);
+    }
   }
 
   // ---- fakes of the servlet API -------------------------------------------------------------
