@@ -49,9 +49,12 @@ import javax.net.ssl.SSLSession;
  *   <li>a call whose deadline has passed by the time it would be handled (it queued too long) is
  *       refused with DEADLINE_EXCEEDED before the handler runs;
  *   <li>every callback of the handler runs inside the call's OpenTelemetry context;
- *   <li>{@code mesh.server.requests} is recorded when the call closes or is cancelled, its status
- *       tag the HTTP status that stands for the gRPC code (200 for OK, 503 for UNAVAILABLE, 504
- *       for DEADLINE_EXCEEDED, 499 for CANCELLED, ...).
+ *   <li>{@code mesh.server.requests} is recorded when the call completes or is cancelled, its
+ *       status tag the HTTP status that stands for the gRPC code the handler closed it with (200
+ *       for OK, 503 for UNAVAILABLE, 504 for DEADLINE_EXCEEDED, 499 for CANCELLED, ...). A call
+ *       the client cancelled (or whose connection closed) before it had the answer is outcome
+ *       {@code cancelled}, status 499, even when the handler answered after; one whose deadline
+ *       passed first is 504.
  * </ul>
  *
  * <p>The health service ({@code grpc.health.v1.Health}) passes through untouched: its watch
@@ -147,17 +150,16 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
 
+    // The call is recorded when the listener hears how it ended (onComplete, or onCancel when the
+    // client cancelled or the deadline passed first), not when the handler closes it: a handler
+    // may answer after the client has gone, and gRPC then delivers onCancel after that close.
     ServerCall<ReqT, RespT> recorded = new SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
         in.status(Statuses.httpStatus(status.getCode()));
         RpcSpans.serverStatus(in.span(), status);
         if (status.getCause() != null) in.failed(status.getCause());
-        try {
-          super.close(status, trailers);
-        } finally {
-          in.close();
-        }
+        super.close(status, trailers);
       }
     };
     ServerCall.Listener<ReqT> delegate;
@@ -177,7 +179,10 @@ public final class MeshServerInterceptor implements ServerInterceptor {
   }
 
 
-  /** Runs each callback inside the call's OpenTelemetry context; records a cancelled call. */
+  /**
+   * Runs each callback inside the call's OpenTelemetry context; records the call when it ends:
+   * complete with the status the handler closed it with, or cancelled.
+   */
   private static final class InContext<ReqT> extends SimpleForwardingServerCallListener<ReqT> {
     private final InboundCall in;
     private final io.grpc.Context grpcContext;
@@ -204,10 +209,16 @@ public final class MeshServerInterceptor implements ServerInterceptor {
 
     @Override
     public void onCancel() {
-      // The caller went away or the deadline passed before the handler answered.
+      // The deadline passed, or the caller went away (cancelled, or its connection closed),
+      // before it had the answer: whatever the handler closed the call with, if it did, did not
+      // reach it.
       io.grpc.Deadline d = grpcContext.getDeadline();
       boolean late = d != null && d.isExpired();
-      in.status(late ? 504 : 499);
+      if (late) {
+        in.status(504);
+      } else {
+        in.cancelled();
+      }
       RpcSpans.serverStatus(in.span(), late ? Status.DEADLINE_EXCEEDED : Status.CANCELLED);
       try (Scope ignored = in.context().makeCurrent()) {
         super.onCancel();

@@ -81,6 +81,21 @@ class ServerGuardIntegrationTest {
     assertThat(status("404").count()).isEqualTo(1);
   }
 
+  @Test
+  void aCallTheClientCancelsWhileItsHandlerRunsIsRecordedAsCancelled() {
+    backend.delay = Duration.ofMillis(500);
+    ListenableFuture<HelloReply> call = GreeterGrpc.newFutureStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).sayHello(HELLO);
+    await().atMost(Duration.ofSeconds(5)).until(() -> backend.hellos.get() == 1); // the handler is running
+    call.cancel(true);
+
+    // The handler answers after the client has gone: the call is still the client's cancellation.
+    await().atMost(Duration.ofSeconds(5)).until(() -> requests("cancelled") != null);
+    assertThat(requests("cancelled").count()).isEqualTo(1);
+    assertThat(requests("cancelled").getId().getTag("status")).isEqualTo("499");
+    assertThat(serverMesh.meterRegistry().find(InboundGuard.REQUESTS).timers()).as("timers of the server's requests")
+        .hasSize(1);
+  }
+
   private Timer requests(String outcome) {
     return serverMesh.meterRegistry().find(InboundGuard.REQUESTS).tag("outcome", outcome).timer();
   }
