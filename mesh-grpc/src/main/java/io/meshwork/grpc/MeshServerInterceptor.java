@@ -118,8 +118,9 @@ public final class MeshServerInterceptor implements ServerInterceptor {
     ServiceSnapshot snapshot = self.snapshot();
     Status denied = null;
     if (session == null && snapshot.mesh().tls() == TlsMode.STRICT) {
-      denied = Status.UNAVAILABLE.withDescription(guard.service() + ": mesh TLS mode is strict but this call came over"
-          + " plaintext (a server without a MeshTls, or a connection opened before the mode changed)");
+      denied = Status.UNAVAILABLE.withDescription(guard.service() + ": this service requires mutual TLS (mesh TLS mode"
+          + " is strict) but this call came over plaintext: give the client a MeshTls (MeshGrpc.channel(mesh,"
+          + " service, tls)); or the connection was opened before the mode changed, or the server has no MeshTls");
     } else {
       AccessDecision decision = decide(snapshot, caller);
       if (!decision.allowed()) {

@@ -23,7 +23,12 @@ import io.meshwork.tls.PeerIdentityPolicy;
  *
  * <ul>
  *   <li>{@code strict}: mutual TLS 1.3; the client must present a certificate that chains to the
- *       trust bundle, of the registry's trust domain; anything else fails the handshake;
+ *       trust bundle, of the registry's trust domain; a TLS client without one fails the
+ *       handshake. A client that speaks plaintext (its first byte is not a TLS record) gets a
+ *       plaintext HTTP/2 connection on which {@link MeshServerInterceptor} refuses every call,
+ *       before any handler runs, with a status that says the service requires mutual TLS:
+ *       closing the connection at once would leave the client with gRPC's "Network closed for
+ *       unknown reason" and no clue;
  *   <li>{@code permissive}: plaintext and TLS on the same port. The first byte the client sends
  *       decides: {@code 0x16} (a TLS handshake record) → TLS with the client certificate
  *       optional (one that is presented must be valid); anything else → plaintext HTTP/2 (whose
@@ -74,8 +79,8 @@ final class ServerNegotiator implements InternalProtocolNegotiator.ProtocolNegot
   @Override
   public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
     return switch (self.snapshot().mesh().tls()) {
-      case STRICT -> strict.newHandler(grpcHandler);
-      case PERMISSIVE -> new Sniffer(grpcHandler);
+      case STRICT -> new Sniffer(grpcHandler, strict);
+      case PERMISSIVE -> new Sniffer(grpcHandler, permissive);
       case DISABLED -> plaintext.newHandler(grpcHandler);
     };
   }
@@ -95,12 +100,15 @@ final class ServerNegotiator implements InternalProtocolNegotiator.ProtocolNegot
    */
   private final class Sniffer extends ChannelInboundHandlerAdapter {
     private final GrpcHttp2ConnectionHandler grpcHandler;
+    /** The negotiator for a client that starts TLS. */
+    private final InternalProtocolNegotiator.ProtocolNegotiator tlsNegotiator;
     private ProtocolNegotiationEvent event;
     private ByteBuf first;
     private boolean decided;
 
-    Sniffer(GrpcHttp2ConnectionHandler grpcHandler) {
+    Sniffer(GrpcHttp2ConnectionHandler grpcHandler, InternalProtocolNegotiator.ProtocolNegotiator tlsNegotiator) {
       this.grpcHandler = grpcHandler;
+      this.tlsNegotiator = tlsNegotiator;
     }
 
     @Override
@@ -135,7 +143,7 @@ final class ServerNegotiator implements InternalProtocolNegotiator.ProtocolNegot
       if (decided || event == null || first == null || !first.isReadable()) return;
       decided = true;
       boolean tls = first.getUnsignedByte(first.readerIndex()) == TLS_HANDSHAKE;
-      ChannelHandler next = (tls ? permissive : plaintext).newHandler(grpcHandler);
+      ChannelHandler next = (tls ? tlsNegotiator : plaintext).newHandler(grpcHandler);
       ctx.pipeline().addAfter(ctx.name(), null, next);
       ProtocolNegotiationEvent pne = event;
       ByteBuf bytes = first;
