@@ -187,6 +187,34 @@ public final class MeshGrpc {
   }
 
   /**
+   * Connects {@code channel} now and waits until it is ready to carry calls, at most {@code
+   * timeout}: so that the first call of a new process does not spend its deadline on name
+   * resolution, TCP and TLS handshakes and class loading. A mesh channel's balancer connects to
+   * every endpoint of the service at once, so by the time the channel is ready the other
+   * endpoints' handshakes are done or under way. Call it at start-up, after the registry lists
+   * the service.
+   *
+   * @return whether the channel became ready within {@code timeout} (false: it is still
+   *     connecting, or every endpoint failed; calls will fail or wait as gRPC's state says)
+   * @throws InterruptedException when the calling thread is interrupted while waiting
+   */
+  public static boolean warmUp(ManagedChannel channel, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(channel, "channel");
+    long until = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      io.grpc.ConnectivityState state = channel.getState(true);
+      if (state == io.grpc.ConnectivityState.READY) return true;
+      if (state == io.grpc.ConnectivityState.SHUTDOWN) return false;
+      java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+      channel.notifyWhenStateChanged(state, changed::countDown);
+      long left = until - System.nanoTime();
+      if (left <= 0 || !changed.await(left, TimeUnit.NANOSECONDS)) {
+        return channel.getState(false) == io.grpc.ConnectivityState.READY;
+      }
+    }
+  }
+
+  /**
    * For a server built elsewhere: installs the mesh's server interceptor (call this after adding
    * the application's own interceptors, so the mesh's runs first: gRPC runs the interceptors
    * added later first) and the health service, and returns the health state for the application

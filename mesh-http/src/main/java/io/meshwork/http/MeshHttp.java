@@ -118,6 +118,49 @@ public final class MeshHttp {
     return install(mesh, tls, builder);
   }
 
+  /**
+   * Opens a connection to every endpoint of {@code service} now, through {@code client} (a mesh
+   * client): a {@code HEAD /} request to each, with the mesh's mutual TLS when the registry's
+   * mode asks for it, so that the TLS handshakes, the connection set-up and the classes on the
+   * way happen before the first call rather than inside its deadline. Call it at start-up, after
+   * the registry lists the service. The requests go outside the engine: they are not calls (no
+   * balancing, retries, budget or {@code mesh.client.requests}), and any HTTP status counts as
+   * reached. The connections stay in the client's pool for the next calls (OkHttp keeps idle
+   * connections 5 minutes by default).
+   *
+   * <p>Blocks until every endpoint answered or failed, each within {@code timeout}.
+   *
+   * @return which endpoints answered and which could not be reached, and why
+   * @throws IllegalArgumentException when {@code client} is not a mesh client, or the registry
+   *     does not name {@code service}
+   */
+  public static WarmUp warmUp(OkHttpClient client, String service, java.time.Duration timeout) {
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(timeout, "timeout");
+    MeshInterceptor mesh = null;
+    for (Interceptor i : client.interceptors()) {
+      if (i instanceof MeshInterceptor m) mesh = m;
+    }
+    if (mesh == null) {
+      throw new IllegalArgumentException("client: not a mesh client (expected: one from MeshHttp.client or MeshHttp.configure)");
+    }
+    io.meshwork.core.Destination destination = mesh.mesh().findDestination(service).orElseThrow(() ->
+        new IllegalArgumentException("service: " + service + " (expected: a service the registry names)"));
+    java.util.List<io.meshwork.core.model.Address> reached = new java.util.ArrayList<>();
+    java.util.Map<io.meshwork.core.model.Address, String> failed = new java.util.LinkedHashMap<>();
+    for (io.meshwork.core.EndpointStatus e : destination.endpoints()) {
+      io.meshwork.core.model.Address address = e.endpoint().address();
+      okhttp3.Request head = new okhttp3.Request.Builder().url("http://" + service + "/").head()
+          .tag(WarmUp.Target.class, new WarmUp.Target(address, timeout.toNanos())).build();
+      try (okhttp3.Response r = client.newCall(head).execute()) {
+        reached.add(address);
+      } catch (java.io.IOException x) {
+        failed.put(address, x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage());
+      }
+    }
+    return new WarmUp(service, reached, failed);
+  }
+
   private static OkHttpClient.Builder install(Mesh mesh, MeshTls tls, OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
     for (Interceptor i : builder.interceptors()) {

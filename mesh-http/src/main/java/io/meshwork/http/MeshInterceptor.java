@@ -134,6 +134,10 @@ public final class MeshInterceptor implements Interceptor {
     if (destination == null) {
       return passThrough(chain, request);
     }
+    WarmUp.Target warmUp = request.tag(WarmUp.Target.class);
+    if (warmUp != null) {
+      return warmUp(chain, request, destination, warmUp);
+    }
     if (tls == null && destination.snapshot().mesh().tls() == TlsMode.STRICT) {
       // Refused before the engine sees the call: nothing can be sent, so nothing is measured.
       MeshException e = new IdentityRequiredException(destination.service());
@@ -245,6 +249,26 @@ public final class MeshInterceptor implements Interceptor {
       if (response != null) return response;
       throw failure;
     }
+  }
+
+  /**
+   * A warm-up request of {@link MeshHttp#warmUp}: sent to the one endpoint it names, with the
+   * mesh's TLS, outside the engine (no balancing, retry, budget or meters: it is not a call), so
+   * that the connection, its TLS handshake and the classes on the way are ready before the first
+   * call.
+   */
+  private Response warmUp(Chain chain, Request request, Destination destination, WarmUp.Target target)
+      throws IOException {
+    boolean secure = tls != null && destination.snapshot().mesh().tls() != TlsMode.DISABLED;
+    HttpUrl url = secure
+        ? endpointUrls.resolve(request.url(), target.address(), "https")
+        : endpointUrls.resolve(request.url(), target.address());
+    int timeoutMillis = timeoutMillis(target.timeoutNanos());
+    return (secure ? tls.secure(chain, destination.service()) : chain)
+        .withConnectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .withReadTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .withWriteTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .proceed(request.newBuilder().url(url).build());
   }
 
   /**
