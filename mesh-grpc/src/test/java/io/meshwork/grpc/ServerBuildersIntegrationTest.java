@@ -1,6 +1,7 @@
 package io.meshwork.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
@@ -25,6 +26,7 @@ import io.meshwork.grpc.test.HelloReply;
 import io.meshwork.grpc.test.HelloRequest;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,9 +96,13 @@ class ServerBuildersIntegrationTest {
     assertThat(names()).containsExactly("app", "service", "handler");
     assertThat(seen).as("each saw the caller's deadline in the mesh context: the mesh ran before them")
         .allSatisfy(s -> assertThat(Long.parseLong(s.substring(s.indexOf(':') + 1))).isBetween(1L, 5000L));
-    Timer requests = serverMesh.meterRegistry().find("mesh.server.requests").tag("service", "greeter").timer();
-    assertThat(requests).as("mesh.server.requests").isNotNull();
-    assertThat(requests.count()).isEqualTo(1);
+    // The server records a call when gRPC reports how it ended, which may be just after the
+    // client has its answer.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      Timer requests = serverMesh.meterRegistry().find("mesh.server.requests").tag("service", "greeter").timer();
+      assertThat(requests).as("mesh.server.requests").isNotNull();
+      assertThat(requests.count()).isEqualTo(1);
+    });
   }
 
   @Test
