@@ -57,7 +57,7 @@ class EngineCallerDeadlineTest {
         assertThat(d.circuitState()).as("%s", timedOut).isEqualTo(CircuitState.CLOSED);
         assertThat(status.ewmaLatencyNanos()).as("%s: still a lower bound for peak-EWMA", timedOut)
             .isGreaterThanOrEqualTo(3 * MILLIS);
-        assertThat(h.timerCount("mesh.client.requests", "status", "deadline-exceeded"))
+        assertThat(h.timerCount("mesh.client.requests", "status", "none", "error.type", "deadline-exceeded"))
             .as("%s: the caller still sees its deadline exceeded", timedOut).isEqualTo(20);
       }
     }

@@ -59,7 +59,7 @@ class EngineCircuitBreakerTest {
           .hasMessageStartingWith(SERVICE + ": circuit open");
       assertThat(d.inFlight()).isZero();
       assertThat(h.events.rejections).singleElement().isInstanceOf(CircuitOpenException.class);
-      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "outcome", "rejected", "status",
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "outcome", "rejected", "status", "none", "error.type",
           "circuit-open")).isEqualTo(1);
     }
   }

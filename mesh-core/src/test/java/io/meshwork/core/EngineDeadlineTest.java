@@ -33,7 +33,7 @@ class EngineDeadlineTest {
       assertThat(h.events.attemptsStarted()).isZero();
       assertThat(d.endpoints()).allMatch(e -> e.attempts() == 0);
       assertThat(d.inFlight()).isZero();
-      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "deadline-exceeded")).isEqualTo(1);
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "none", "error.type", "deadline-exceeded")).isEqualTo(1);
 
       // Outside the scope the same destination works again.
       assertThat(h.drive(d, MeshRequest.EMPTY_IDEMPOTENT, e -> Outcome.http(200), MILLIS).outcome())
@@ -59,7 +59,7 @@ class EngineDeadlineTest {
         assertThatThrownBy(() -> d.newCall(withDeadline(Deadline.afterNanos(-5 * MILLIS, h.ticker))))
             .hasMessageContaining("(the call's deadline passed 5ms ago)");
       }
-      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "deadline-exceeded")).isEqualTo(3);
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "none", "error.type", "deadline-exceeded")).isEqualTo(3);
 
       // A live one is the call's deadline when it is the soonest.
       Deadline own = Deadline.after(Duration.ofMillis(300), h.ticker);
@@ -260,7 +260,7 @@ class EngineDeadlineTest {
       assertThat(d.isFail()).isTrue();
       assertThat(d.failure()).isInstanceOf(DeadlineExceededException.class)
           .hasMessageContaining("deadline exceeded after 1 attempt; last failure: HTTP 503");
-      assertThat(h.timerCount("mesh.client.requests", "status", "deadline-exceeded")).isEqualTo(1);
+      assertThat(h.timerCount("mesh.client.requests", "status", "none", "error.type", "deadline-exceeded")).isEqualTo(1);
       assertThat(h.timerCount("mesh.client.requests", "status", "503")).isZero();
     }
   }

@@ -61,7 +61,7 @@ class EngineRetryBudgetTest {
       assertThat(sim.retries).as("the budget is used, not just refused").isGreaterThan((long) (0.2 * REQUESTS));
       assertThat(sim.attempts).isEqualTo(sim.calls + sim.retries);
       assertThat(h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "budget")).isPositive();
-      assertThat(h.counter("mesh.client.retries", "service", SERVICE, "reason", "503")).isEqualTo(sim.retries);
+      assertThat(h.counter("mesh.client.retries", "service", SERVICE, "error.type", "503")).isEqualTo(sim.retries);
       // A 503 the budget cannot retry is handed to the application as it is.
       assertThat(sim.done).isEqualTo(REQUESTS);
       assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "status", "503")).isEqualTo(REQUESTS);

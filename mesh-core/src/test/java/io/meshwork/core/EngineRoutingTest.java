@@ -55,7 +55,7 @@ class EngineRoutingTest {
       // All five v2 endpoints share the canary traffic.
       assertThat(d.endpoints().stream().filter(s -> s.attempts() > 0)
           .map(s -> s.endpoint().labels().get("version"))).hasSize(5).containsOnly("v2");
-      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "route", "canary", "outcome", "success",
+      assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "route", "canary", "outcome", "success", "error.type", "none",
           "status", "200")).isEqualTo(2000);
     }
   }
@@ -104,7 +104,7 @@ class EngineRoutingTest {
       assertThat(h.events.attemptsStarted()).isZero();
       assertThat(d.inFlight()).isZero();
       assertThat(h.timerCount("mesh.client.requests", "service", SERVICE, "route", "v3-only", "outcome", "rejected",
-          "status", "no-endpoints")).isEqualTo(1);
+          "status", "none", "error.type", "no-endpoints")).isEqualTo(1);
     }
   }
 }

@@ -124,8 +124,8 @@ public final class InboundCall implements AutoCloseable {
   /**
    * Records that the client went away before it had the whole response: it closed the connection
    * or cancelled the call. The request is then recorded as cancelled whatever status the handler
-   * set: outcome {@code cancelled} and status {@code 499} (the status gRPC's CANCELLED stands for)
-   * on {@code mesh.server.requests}, {@code status=cancelled} in the access log. Not a failure of
+   * set: outcome {@code cancelled}, status {@code 499} (the status gRPC's CANCELLED stands for)
+   * and error.type {@code cancelled} on {@code mesh.server.requests}, {@code status=cancelled} in the access log. Not a failure of
    * the server: the span gets no error for it (it keeps the handler's status, when there is one).
    * A refused request stays refused.
    */

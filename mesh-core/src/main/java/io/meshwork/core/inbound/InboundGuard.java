@@ -59,9 +59,13 @@ import org.slf4j.LoggerFactory;
  * <p>Meters: {@code mesh.server.requests} is a timer tagged service, route (the request method,
  * from a fixed set; never a path), caller, outcome ({@code success} below 500, {@code failure},
  * {@code refused}, {@code cancelled} when the client went away first: {@link
- * InboundCall#cancelled()}, status 499) and status. The caller tag comes from the verified caller identity that the
- * transport put into the parent context ({@link MeshContext#withCallerIdentity}, from the TLS
- * session, never from a header): the service name of a mesh identity ({@code
+ * InboundCall#cancelled()}, status 499), status (the HTTP status as a string; gRPC servers record
+ * the HTTP status their code maps to, as gRPC over HTTP does: OK 200, UNAVAILABLE 503,
+ * DEADLINE_EXCEEDED 504) and error.type, after OpenTelemetry's attribute: {@code none} for a
+ * success, the status for a failure, {@code cancelled} for a cancelled request, and for a refused
+ * one the rule that refused it ({@code deadline-exceeded}, status 504). The caller tag comes from
+ * the verified caller identity that the transport put into the parent context ({@link
+ * MeshContext#withCallerIdentity}, from the TLS session, never from a header): the service name of a mesh identity ({@code
  * spiffe://<trust domain>/service/<name>}), {@code other} for any other SPIFFE ID, {@code unknown}
  * when the call came without one (plaintext). Its values are bounded by the identities the trust
  * bundle can vouch for. Timers are resolved once per caller, route and status and kept in arrays.
@@ -97,6 +101,8 @@ public final class InboundGuard {
   /** The status tag of a request whose client went away: gRPC's CANCELLED stands for 499. */
   static final int CANCELLED_STATUS = 499;
   private static final int SLOTS = 602;
+  /** The error.type of a refused request: the guard refuses only a request whose deadline passed. */
+  static final String REFUSED_ERROR_TYPE = "deadline-exceeded";
 
   private final String service;
   private final Ticker ticker;
@@ -223,13 +229,17 @@ public final class InboundGuard {
       boolean refused = slot == REFUSED_SLOT;
       boolean cancelled = slot == CANCELLED_SLOT;
       int status = refused ? 504 : cancelled ? CANCELLED_STATUS : slot;
+      String outcome = refused ? "refused" : cancelled ? "cancelled" : status < 500 ? "success" : "failure";
+      String statusTag = Integer.toString(status);
       t = meters.timer(Timer.builder(REQUESTS)
           .description("Requests served by this service")
           .tag("service", service)
           .tag("route", ROUTES[route])
           .tag("caller", caller)
-          .tag("outcome", refused ? "refused" : cancelled ? "cancelled" : status < 500 ? "success" : "failure")
-          .tag("status", Integer.toString(status))
+          .tag("outcome", outcome)
+          .tag("status", statusTag)
+          .tag("error.type", refused ? REFUSED_ERROR_TYPE : cancelled ? "cancelled"
+              : status < 500 ? "none" : statusTag)
           .publishPercentileHistogram(percentileHistograms));
       array.compareAndSet(i, null, t);
     }

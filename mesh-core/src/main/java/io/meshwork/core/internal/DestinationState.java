@@ -133,6 +133,9 @@ public final class DestinationState implements Destination, ServiceListener {
 
     boolean zonePref = policy.zonePreference().enabled() && !rt.localZone().isEmpty();
     RouteTarget fallback = target(Router.DEFAULT_ROUTE, Map.of(), all, zonePref);
+    // The success series of the default route exists from first use, so a dashboard shows 0
+    // rather than no series before the first call (a no-op once the timer exists).
+    fallback.meters.timer(Slots.success(snapshot.config().protocol()));
     Router router = new Router(policy.routes(), fallback, (route, selector) -> {
       List<EndpointState> chosen = new ArrayList<>();
       for (EndpointState s : all) if (s.endpoint().matches(selector)) chosen.add(s);
@@ -319,7 +322,7 @@ public final class DestinationState implements Destination, ServiceListener {
     Counter c = retries.get(slot);
     if (c == null) {
       c = rt.meters().counter(Counter.builder("mesh.client.retries").tag("service", service)
-          .tag("reason", Slots.label(slot)).description("Retries sent, by the failure that caused them"));
+          .tag("error.type", Slots.label(slot)).description("Retries sent, by the failure that caused them"));
       retries.compareAndSet(slot, null, c);
     }
     return c;

@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * The {@code mesh.client.requests} timers of one route of one destination, one per outcome
  * slot (HTTP status, gRPC code, failure kind), resolved on first use and then read from an
- * array: the per-call cost is an array read, never a registry lookup.
+ * array: the per-call cost is an array read, never a registry lookup. The slot gives every tag
+ * value: outcome, status and error.type (see {@link Slots}).
  */
 final class RouteMeters {
   private final OwnedMeters meters;
@@ -30,7 +31,8 @@ final class RouteMeters {
           .tag("service", service)
           .tag("route", route)
           .tag("outcome", Slots.outcome(slot))
-          .tag("status", Slots.label(slot))
+          .tag("status", Slots.status(slot))
+          .tag("error.type", Slots.errorType(slot))
           .publishPercentileHistogram(histograms));
       timers.compareAndSet(slot, null, t);
     }

@@ -31,7 +31,7 @@ class InboundCallCancelledTest {
         in.cancelled();
       }
     }
-    assertThat(timer("cancelled", "499").count()).isEqualTo(3);
+    assertThat(timer("cancelled", "499", "cancelled").count()).isEqualTo(3);
     assertThat(mesh.meterRegistry().find(InboundGuard.REQUESTS).timers()).hasSize(1);
   }
 
@@ -40,7 +40,19 @@ class InboundCallCancelledTest {
     try (InboundCall in = guard.begin(request(null), Context.root())) {
       in.status(499);
     }
-    assertThat(timer("success", "499").count()).isEqualTo(1);
+    assertThat(timer("success", "499", "none").count()).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedResponseHasItsStatusAsErrorType() {
+    try (InboundCall in = guard.begin(request(null), Context.root())) {
+      in.status(503);
+    }
+    try (InboundCall in = guard.begin(request(null), Context.root())) {
+      in.status(200);
+    }
+    assertThat(timer("failure", "503", "503").count()).isEqualTo(1);
+    assertThat(timer("success", "200", "none").count()).isEqualTo(1);
   }
 
   @Test
@@ -50,12 +62,13 @@ class InboundCallCancelledTest {
       in.status(in.refusalStatus());
       in.cancelled();
     }
-    assertThat(timer("refused", "504").count()).isEqualTo(1);
+    assertThat(timer("refused", "504", "deadline-exceeded").count()).isEqualTo(1);
     assertThat(mesh.meterRegistry().find(InboundGuard.REQUESTS).tag("outcome", "cancelled").timer()).isNull();
   }
 
-  private Timer timer(String outcome, String status) {
-    return mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("outcome", outcome).tag("status", status).timer();
+  private Timer timer(String outcome, String status, String errorType) {
+    return mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("outcome", outcome).tag("status", status)
+        .tag("error.type", errorType).timer();
   }
 
   /** A GET, with {@code timeoutMillis} as its mesh-timeout-ms header when not null. */
