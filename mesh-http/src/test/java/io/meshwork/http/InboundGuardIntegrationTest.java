@@ -98,6 +98,8 @@ class InboundGuardIntegrationTest {
     }
     assertThat(handled.get()).isZero();
     await().atMost(Duration.ofSeconds(2)).until(() -> requests("refused", "504") == 1);
+    assertThat(meters.get("mesh.server.requests").tag("outcome", "refused").timer().getId().getTag("error.type"))
+        .isEqualTo("deadline-exceeded");
   }
 
   @Test
