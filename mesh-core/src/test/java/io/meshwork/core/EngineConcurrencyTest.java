@@ -93,8 +93,9 @@ class EngineConcurrencyTest {
       System.out.printf("concurrency: %d admitted, %d refused, %d close/complete races, %d breaker transitions%n",
           admitted.sum(), refused.sum(), races.sum(), h.events.circuitTransitions.size());
 
-      // The breaker is not stuck: once open time has passed, two good probes close it and calls flow.
-      h.ticker.advance(OPEN_FOR.plusSeconds(3));
+      // The breaker is not stuck: once the longest open time has passed (the open time doubles
+      // from OPEN_FOR while probes fail, up to maxOpenFor), two good probes close it and calls flow.
+      h.ticker.advance(CircuitBreakerPolicy.defaultMaxOpenFor(OPEN_FOR).plusSeconds(1));
       for (int i = 0; i < 3; i++) {
         EngineHarness.CallResult r = h.drive(d, MeshRequest.EMPTY_IDEMPOTENT, e -> Outcome.http(200), MILLIS);
         assertThat(r.failure()).isNull();
