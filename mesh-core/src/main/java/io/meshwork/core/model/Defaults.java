@@ -98,7 +98,7 @@ public final class Defaults {
    * Whether callers check each endpoint's health (gRPC's {@code grpc.health.v1}): on, because a
    * server that says it is not serving (draining, warming up) should lose its traffic before
    * calls to it fail, and a server without the health service counts as healthy, so checking
-   * costs nothing where it is not used. HTTP has no active health checking yet.
+   * costs nothing where it is not used. HTTP checks need a {@link #HEALTH_CHECK_PATH path} too.
    */
   public static final boolean HEALTH_CHECK_ENABLED = true;
   /**
@@ -106,6 +106,19 @@ public final class Defaults {
    * service answers (a per-service name only helps if the server reports that name).
    */
   public static final String HEALTH_CHECK_SERVICE = "";
+  /**
+   * The HTTP health-check path: {@code ""}, no HTTP probes. Opt-in, because probes reach every
+   * endpoint from every client every interval, and only servers that answer the path (such as
+   * {@code MeshHttpServer}, on {@code /healthz}) make them worth it; a path the default turned on
+   * could also land on an application's own route of the same name.
+   */
+  public static final String HEALTH_CHECK_PATH = "";
+  /**
+   * Time between two HTTP probes of an endpoint: 5 s, so a restarted replica is back within
+   * seconds instead of its ejection time (30 s or more), at one small request per endpoint and
+   * client every 5 s.
+   */
+  public static final Duration HEALTH_CHECK_INTERVAL = Duration.ofSeconds(5);
 
   private Defaults() {}
 }

@@ -45,7 +45,7 @@ final class ClientPolicyReader {
   private static final List<String> BREAKER_FIELDS = List.of("enabled", "failureRate", "window", "minCalls",
       "openFor", "maxOpenFor", "halfOpenCalls");
   private static final List<String> ZONE_FIELDS = List.of("enabled", "minHealthyPercent");
-  private static final List<String> HEALTH_FIELDS = List.of("enabled", "service");
+  private static final List<String> HEALTH_FIELDS = List.of("enabled", "service", "path", "interval");
   private static final Pattern STATUS_CODE = Pattern.compile("[0-9]{3}");
   private static final int MIN_RETRY_STATUS = 400;
   private static final int MAX_RETRY_STATUS = 599;
@@ -230,11 +230,14 @@ final class ClientPolicyReader {
   }
 
   private Optional<HealthCheckPolicy> healthCheck(Node node, String path) {
-    return reader.fields(node, path, HEALTH_FIELDS, "a mapping with enabled and service").flatMap(f -> {
-      HealthCheckPolicy d = HealthCheckPolicy.DEFAULT;
-      boolean enabled = f.bool("enabled", d.enabled());
-      String service = f.string("service", d.service());
-      return f.build("healthCheck", () -> new HealthCheckPolicy(enabled, service));
-    });
+    return reader.fields(node, path, HEALTH_FIELDS, "a mapping with enabled, service, path and interval")
+        .flatMap(f -> {
+          HealthCheckPolicy d = HealthCheckPolicy.DEFAULT;
+          boolean enabled = f.bool("enabled", d.enabled());
+          String service = f.string("service", d.service());
+          String checkPath = f.string("path", d.path());
+          Duration interval = f.duration("interval", d.interval());
+          return f.build("healthCheck", () -> new HealthCheckPolicy(enabled, service, checkPath, interval));
+        });
   }
 }

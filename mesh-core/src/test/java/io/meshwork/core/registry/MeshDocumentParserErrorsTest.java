@@ -194,15 +194,43 @@ class MeshDocumentParserErrorsTest {
 
     assertThat(all).extracting(ConfigProblem::line, ConfigProblem::column, ConfigProblem::field,
         ConfigProblem::message).containsExactly(
-        tuple(4, 22, "services.a.client.healthCheck.enable", "'enable' (expected: one of enabled, service;"
+        tuple(4, 22, "services.a.client.healthCheck.enable", "'enable' (expected: one of enabled, service, path, interval;"
             + " did you mean enabled?)"),
         tuple(7, 31, "services.b.client.healthCheck.enabled", "'yes' (expected: true or false)"),
         tuple(7, 45, "services.b.client.healthCheck.service", "a list (expected: a string)"),
         tuple(10, 31, "services.c.client.healthCheck.service", "'greeter\\tGreeter' (expected: a grpc.health.v1"
             + " service name such as greeter.Greeter, or \"\" for the whole server, without control characters)"),
-        tuple(13, 20, "services.d.client.healthCheck", "'on' (expected: a mapping with enabled and service)"));
+        tuple(13, 20, "services.d.client.healthCheck", "'on' (expected: a mapping with enabled, service, path and interval)"));
     assertThat(all.get(3).toString()).startsWith("conf/mesh.yaml:10:31: services.c.client.healthCheck.service:"
         + " 'greeter\\tGreeter' (expected: ");
+  }
+
+  @Test
+  void aBadHealthCheckPathOrIntervalIsRefusedAtItsField() {
+    List<ConfigProblem> all = problems("""
+        services:
+          a:
+            client:
+              healthCheck: { path: healthz }
+          b:
+            client:
+              healthCheck: { path: "/health z", interval: 50ms }
+          c:
+            client:
+              healthCheck: { interval: 2h }
+          d:
+            client:
+              healthCheck: { interval: often }
+        """);
+
+    assertThat(all).extracting(ConfigProblem::line, ConfigProblem::field, ConfigProblem::message).containsExactly(
+        tuple(4, "services.a.client.healthCheck.path", "'healthz' (expected: an HTTP path starting with / such as"
+            + " /healthz, or \"\" for no HTTP checks, without spaces)"),
+        tuple(7, "services.b.client.healthCheck.path", "'/health z' (expected: an HTTP path starting with / such"
+            + " as /healthz, or \"\" for no HTTP checks, without spaces)"),
+        tuple(10, "services.c.client.healthCheck.interval", "2h (expected: 100ms to 1h)"),
+        tuple(13, "services.d.client.healthCheck.interval", "'often' (expected: a duration such as 250ms, 2s, 1m or 1h;"
+            + " negative values are not allowed)"));
   }
 
   @Test

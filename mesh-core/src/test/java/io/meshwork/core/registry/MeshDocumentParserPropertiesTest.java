@@ -93,7 +93,7 @@ class MeshDocumentParserPropertiesTest {
       "ttl", "loadBalancer", "hashHeader", "outlierDetection", "enabled", "consecutiveFailures", "baseEjection",
       "maxEjection", "maxEjectedPercent", "panicThreshold", "circuitBreaker", "failureRate", "window",
       "minCalls", "openFor", "maxOpenFor", "halfOpenCalls", "maxConcurrentRequests", "zonePreference", "minHealthyPercent",
-      "healthCheck", "service", "throttle", "maxTokens", "tokenRatio", "idempotentMethods",
+      "healthCheck", "service", "path", "interval", "throttle", "maxTokens", "tokenRatio", "idempotentMethods",
       "routes", "name", "match", "headers", "to", "split", "server", "allow", "version", "x-canary",
       "timout", "Greeter", "<<", "", "services.x");
   private static final List<String> SCALARS = List.of("2s", "-2s", "0s", "250ms", "1h", "0", "1", "-1", "3",
@@ -227,7 +227,10 @@ class MeshDocumentParserPropertiesTest {
       f.put("zonePreference", () -> fields(Map.of("enabled", this::bool, "minHealthyPercent", this::number)));
       f.put("healthCheck", () -> fields(Map.of("enabled", this::bool,
           "service", () -> pick("greeter.Greeter", "\"\"", "''", "\"a\\tb\"", "\"\\u0000\"", "é中", "[ x ]",
-              "x".repeat(HealthCheckPolicy.MAX_SERVICE_LENGTH + 1)))));
+              "x".repeat(HealthCheckPolicy.MAX_SERVICE_LENGTH + 1)),
+          "path", () -> pick("/healthz", "\"\"", "healthz", "\"/a b\"", "/é", "[ /x ]",
+              "/" + "x".repeat(HealthCheckPolicy.MAX_PATH_LENGTH)),
+          "interval", this::duration)));
       f.put("routes", () -> list(() -> fields(Map.of("name", this::word,
           "match", () -> fields(Map.of("headers", this::labels)),
           "to", this::labels,
@@ -398,7 +401,10 @@ class MeshDocumentParserPropertiesTest {
     Arbitrary<HealthCheckPolicy> health = Combinators.combine(
         Arbitraries.of(true, false),
         Arbitraries.strings().withCharRange(' ', '~').withChars('é', '中')
-            .ofMaxLength(HealthCheckPolicy.MAX_SERVICE_LENGTH))
+            .ofMaxLength(HealthCheckPolicy.MAX_SERVICE_LENGTH),
+        Arbitraries.oneOf(Arbitraries.just(""), Arbitraries.strings().withCharRange('!', '~').withChars('é', '中')
+            .ofMaxLength(HealthCheckPolicy.MAX_PATH_LENGTH - 1).map(p -> "/" + p)),
+        Arbitraries.longs().between(100, 3_600_000).map(Duration::ofMillis))
         .as(HealthCheckPolicy::new);
     Arbitrary<String> header = Arbitraries.strings().withCharRange('a', 'z').withChars('-').ofMinLength(1).ofMaxLength(12);
     Arbitrary<LoadBalancerKind> kind = Arbitraries.of(LoadBalancerKind.class);
@@ -497,7 +503,8 @@ class MeshDocumentParserPropertiesTest {
       lines.add("zonePreference: { enabled: " + c.zonePreference().enabled() + ", minHealthyPercent: "
           + c.zonePreference().minHealthyPercent() + " }");
       lines.add("healthCheck: { enabled: " + c.healthCheck().enabled() + ", service: "
-          + quote(c.healthCheck().service()) + " }");
+          + quote(c.healthCheck().service()) + ", path: " + quote(c.healthCheck().path()) + ", interval: "
+          + Durations.format(c.healthCheck().interval()) + " }");
       lines.add("routes:" + (c.routes().isEmpty() ? " []" : ""));
       for (Route route : c.routes()) {
         lines.add("  - name: " + quote(route.name()));

@@ -64,7 +64,7 @@ class MeshDocumentParserTest {
             circuitBreaker: { enabled: false, failureRate: 60, window: 30s, minCalls: 25, openFor: 15s, halfOpenCalls: 3 }
             maxConcurrentRequests: 512
             zonePreference: { enabled: false, minHealthyPercent: 80 }
-            healthCheck: { enabled: false, service: greeter.Greeter }
+            healthCheck: { enabled: false, service: greeter.Greeter, path: /healthz, interval: 200ms }
             routes:
               - name: canary
                 match: { headers: { X-Canary: "true" } }
@@ -107,7 +107,8 @@ class MeshDocumentParserTest {
         false, 60, Duration.ofSeconds(30), 25, Duration.ofSeconds(15), 3));
     assertThat(client.maxConcurrentRequests()).isEqualTo(512);
     assertThat(client.zonePreference()).isEqualTo(new ZonePreference(false, 80));
-    assertThat(client.healthCheck()).isEqualTo(new HealthCheckPolicy(false, "greeter.Greeter"));
+    assertThat(client.healthCheck())
+        .isEqualTo(new HealthCheckPolicy(false, "greeter.Greeter", "/healthz", Duration.ofMillis(200)));
     assertThat(client.routes()).containsExactly(
         Route.to("canary", Map.of("x-canary", "true"), Map.of("version", "v2")),
         new Route("route-2", Map.of(), List.of(
