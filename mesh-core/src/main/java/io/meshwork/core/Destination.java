@@ -1,5 +1,6 @@
 package io.meshwork.core;
 
+import io.meshwork.core.model.Address;
 import io.meshwork.core.registry.ServiceSnapshot;
 import java.util.List;
 
@@ -49,6 +50,29 @@ public interface Destination {
 
   /** The endpoints with their current state, in registry order (for tools and tests). */
   List<EndpointStatus> endpoints();
+
+  /**
+   * Reports what a transport's active health check saw at {@code endpoint} (see {@link
+   * io.meshwork.core.model.HealthCheckPolicy}); the engine does no I/O itself, the checker probes
+   * the {@link #endpoints()} of this destination as {@code snapshot().config().client().healthCheck()}
+   * says and reports here.
+   *
+   * <ul>
+   *   <li>Not serving: the endpoint gets no picks until a report says it serves again, unless
+   *       no endpoint of a call's route is left (then the route uses all, as when all are
+   *       ejected). It does not count towards outlier detection's panic threshold: the endpoint
+   *       said it wants no traffic, it is not failing.
+   *   <li>Serving: clears a not-serving mark, and readmits at once an endpoint that outlier
+   *       detection ejected (listeners see it readmitted), as Envoy does after a successful
+   *       active health check: a restarted replica is back within one check interval instead of
+   *       its ejection time. It fails its way out again if calls keep failing.
+   * </ul>
+   *
+   * A report for an address that is not an endpoint of this destination is ignored; so is every
+   * report while the policy has health checking disabled (switching it off clears the marks).
+   * Thread-safe; cheap (a scan of the endpoints).
+   */
+  void reportHealth(Address endpoint, boolean serving);
 
   /** The circuit breaker's state. */
   CircuitState circuitState();

@@ -126,6 +126,10 @@ public final class DestinationState implements Destination, ServiceListener {
     }
     states.clear();
     states.putAll(next);
+    if (!policy.healthCheck().enabled()) {
+      // Checking switched off: no checker reports any more, so no endpoint may stay out on an old report.
+      for (EndpointState s : next.values()) s.notServing = false;
+    }
     EndpointState[] all = next.values().toArray(new EndpointState[0]);
     int marked = 0;
     for (EndpointState s : all) if (s.ejectionMarked()) marked++;
@@ -250,8 +254,12 @@ public final class DestinationState implements Destination, ServiceListener {
 
   // ---- Outlier detection -----------------------------------------------------------------
 
-  /** Whether {@code e} may take an attempt now; readmits it if its ejection has run out. */
+  /**
+   * Whether {@code e} may take an attempt now: not reported not serving by a health check, and
+   * not ejected; readmits it if its ejection has run out.
+   */
   boolean available(EndpointState e, long now) {
+    if (e.notServing) return false;
     long until = e.ejectedUntilNanos.get();
     if (until == 0) return true;
     if (now - until < 0) return false;
@@ -265,6 +273,23 @@ public final class DestinationState implements Destination, ServiceListener {
       e.consecutiveFailures.set(0);
       e.readmittedAtNanos = now;
       rt.listener().onReadmitted(service, e.endpoint());
+    }
+  }
+
+  @Override
+  public void reportHealth(Address endpoint, boolean serving) {
+    Plan p = plan;
+    if (endpoint == null || !p.policy.healthCheck().enabled()) return;
+    for (EndpointState e : p.endpoints) {
+      if (!e.address().equals(endpoint)) continue;
+      if (!serving) {
+        e.notServing = true;
+        return;
+      }
+      e.notServing = false;
+      long until = e.ejectedUntilNanos.get();
+      if (until != 0) readmit(e, until, rt.ticker().nanoTime());
+      return;
     }
   }
 

@@ -55,6 +55,10 @@ public final class EndpointState {
   volatile int ejectionsInRow;
   volatile long readmittedAtNanos;
 
+  // Active health checking (a transport's checker, through Destination.reportHealth).
+  /** Whether the endpoint's last health check said it is not serving: then it gets no picks. */
+  volatile boolean notServing;
+
   // Counters for tools and tests.
   final AtomicLong failures = new AtomicLong();
   final AtomicLong ejections = new AtomicLong();
@@ -189,6 +193,11 @@ public final class EndpointState {
   public boolean ejectedAt(long nowNanos) {
     long until = ejectedUntilNanos.get();
     return until != 0 && nowNanos - until < 0;
+  }
+
+  /** Whether the endpoint's last health check said it is not serving. */
+  public boolean notServing() {
+    return notServing;
   }
 
   /** Whether the endpoint carries an ejection mark at all (expired or not). */
