@@ -87,6 +87,17 @@ final class ClientTls {
     return chain.withSslSocketFactory(s.socketFactory, s.trustManager).withHostnameVerifier(IDENTITY_VERIFIED);
   }
 
+  /**
+   * {@code builder} set up to speak mutual TLS to {@code service} (for the health checker's own
+   * client, which is not an interceptor chain): the same socket factory and trust manager as
+   * mesh calls get.
+   */
+  okhttp3.OkHttpClient.Builder secure(okhttp3.OkHttpClient.Builder builder, String service) {
+    Secured s = byService.get(service);
+    if (s == null) s = byService.computeIfAbsent(service, this::secured);
+    return builder.sslSocketFactory(s.socketFactory, s.trustManager).hostnameVerifier(IDENTITY_VERIFIED);
+  }
+
   private Secured secured(String service) {
     PeerIdentityPolicy expected = expectedServer(mesh, service);
     return new Secured(tls.clientContext(expected).getSocketFactory(), tls.trustManager(expected));

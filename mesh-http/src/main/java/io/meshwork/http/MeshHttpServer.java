@@ -101,6 +101,9 @@ public final class MeshHttpServer implements AutoCloseable {
     }
   }
 
+  /** The path a server answers health checks on unless told otherwise: {@value}. */
+  public static final String DEFAULT_HEALTH_PATH = "/healthz";
+
   /** The shortest maximum connection age, as mesh-grpc's servers. */
   static final Duration MIN_CONNECTION_AGE = Duration.ofSeconds(1);
 
@@ -112,6 +115,9 @@ public final class MeshHttpServer implements AutoCloseable {
   private final String advertisedHost;
   private volatile Registration registration;
   private volatile boolean closed;
+  /** What the health path answers: 200 while true, 503 once false. */
+  private volatile boolean serving = true;
+  private final String healthPath;
 
   private MeshHttpServer(Builder b) throws IOException {
     this.mesh = b.mesh;
@@ -140,6 +146,9 @@ public final class MeshHttpServer implements AutoCloseable {
     for (Map.Entry<String, HttpHandler> e : b.handlers.entrySet()) {
       server.createContext(e.getKey(), new Guarded(guard, security, maxAgeMillis, e.getValue()));
     }
+    // The application's own handler at the same path wins: the mesh never shadows a route it was given.
+    this.healthPath = b.healthPath.isEmpty() || b.handlers.containsKey(b.healthPath) ? "" : b.healthPath;
+    if (!healthPath.isEmpty()) server.createContext(healthPath, this::health);
     this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : b.host;
   }
 
@@ -186,10 +195,54 @@ public final class MeshHttpServer implements AutoCloseable {
     return this;
   }
 
-  /** Withdraws the registration (if any), stops listening and stops the executor it created. Idempotent. */
+  /**
+   * Sets what the health path answers: serving (200, the start) or not serving (503), so that
+   * clients with HTTP health checking stop picking this endpoint without a failed call, e.g.
+   * while it warms up or before it shuts down. {@link #close()} sets not serving first.
+   */
+  public MeshHttpServer serving(boolean v) {
+    this.serving = v;
+    return this;
+  }
+
+  /** Whether the health path answers serving (200). */
+  public boolean serving() {
+    return serving && !closed;
+  }
+
+  /** The path this server answers health checks on; {@code ""} when it answers none. */
+  public String healthPath() {
+    return healthPath;
+  }
+
+  /**
+   * The health path: {@code 200 serving} or {@code 503 not serving}, outside the inbound guard
+   * (no deadline, access policy or metrics: a probe is not a call, and it tells nothing but
+   * whether this server wants traffic). Any method; only the exact path.
+   */
+  private void health(HttpExchange exchange) throws IOException {
+    try {
+      exchange.getRequestBody().readAllBytes();
+      if (!exchange.getRequestURI().getRawPath().equals(healthPath)) {
+        respond(exchange, 404, "not found");
+      } else if (serving()) {
+        respond(exchange, 200, "serving");
+      } else {
+        respond(exchange, 503, "not serving");
+      }
+    } finally {
+      exchange.close();
+    }
+  }
+
+  /**
+   * Answers the health path with 503 (not serving), withdraws the registration (if any), stops
+   * listening and stops the executor it created. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) return;
+    serving = false;
     closed = true;
     Registration r = registration;
     if (r != null) {
@@ -434,6 +487,7 @@ public final class MeshHttpServer implements AutoCloseable {
     private boolean percentileHistograms;
     private MeshTls tls;
     private Duration maxConnectionAge;
+    private String healthPath = DEFAULT_HEALTH_PATH;
     private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
 
     private Builder(Mesh mesh) {
@@ -486,6 +540,22 @@ public final class MeshHttpServer implements AutoCloseable {
         throw new IllegalArgumentException("maxConnectionAge: " + age + " (expected: at least " + MIN_CONNECTION_AGE + ")");
       }
       this.maxConnectionAge = age;
+      return this;
+    }
+
+    /**
+     * The path the server answers health checks on itself (see {@link MeshHttpServer#serving(boolean)}):
+     * default {@value #DEFAULT_HEALTH_PATH}, the path to name in the registry's {@code
+     * healthCheck.path} for clients to check this service; {@code ""} for none. A handler the
+     * application registers at the same path replaces it.
+     */
+    public Builder healthPath(String path) {
+      Objects.requireNonNull(path, "healthPath");
+      if (!path.isEmpty() && (!path.startsWith("/") || path.contains("?") || path.chars().anyMatch(
+          c -> Character.isWhitespace(c) || Character.isISOControl(c)))) {
+        throw new IllegalArgumentException("healthPath: '" + path + "' (expected: a path starting with /, or \"\")");
+      }
+      this.healthPath = path;
       return this;
     }
 

@@ -94,10 +94,13 @@ public final class MeshInterceptor implements Interceptor {
   private final EndpointUrls endpointUrls = new EndpointUrls();
   /** Mutual TLS for mesh calls; {@code null} for a client without a workload identity. */
   private final ClientTls tls;
+  /** HTTP active health checking of the destinations this client calls (see {@link HealthChecker}). */
+  private final HealthChecker health;
 
   MeshInterceptor(Mesh mesh, MeshTls tls) {
     this.mesh = mesh;
     this.tls = tls == null ? null : new ClientTls(mesh, tls);
+    this.health = new HealthChecker(mesh, this.tls);
     this.ticker = mesh.ticker();
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
     this.propagates = !propagator.fields().isEmpty();
@@ -112,6 +115,11 @@ public final class MeshInterceptor implements Interceptor {
   /** The workload identity mesh calls speak mutual TLS with, or {@code null} (plaintext only). */
   public MeshTls tls() {
     return tls == null ? null : tls.tls();
+  }
+
+  /** This client's health checker (for tests). */
+  HealthChecker healthChecker() {
+    return health;
   }
 
   @Override
@@ -138,6 +146,7 @@ public final class MeshInterceptor implements Interceptor {
     if (warmUp != null) {
       return warmUp(chain, request, destination, warmUp);
     }
+    health.watch(destination);
     if (tls == null && destination.snapshot().mesh().tls() == TlsMode.STRICT) {
       // Refused before the engine sees the call: nothing can be sent, so nothing is measured.
       MeshException e = new IdentityRequiredException(destination.service());
