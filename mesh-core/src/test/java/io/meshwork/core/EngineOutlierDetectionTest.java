@@ -144,4 +144,44 @@ class EngineOutlierDetectionTest {
           .mapToLong(EndpointStatus::failures)).allMatch(f -> f > 5);
     }
   }
+
+  @Test
+  void aReadmittedEndpointGetsAProbeAtOnceInsteadOfWaitingForItsOldEstimateToDecay() {
+    List<Endpoint> three = EngineHarness.endpoints(3);
+    Endpoint x = three.get(0);
+    try (EngineHarness h = new EngineHarness(21)) {
+      // Round robin while x fails, so that it keeps getting attempts until it is ejected
+      // (peak-EWMA would stop sending it any after its first timeout).
+      ClientPolicy roundRobin = EngineHarness.noBreaker().retries(RetryPolicy.none())
+          .loadBalancer(io.meshwork.core.model.LoadBalancerKind.ROUND_ROBIN)
+          .outlierDetection(new OutlierDetectionPolicy(true, 5, BASE, Duration.ofMinutes(5), 100, 50)).build();
+      h.service(roundRobin, three);
+      Destination d = h.destination();
+      // x stops answering: its attempts time out after 1 s (a lower bound of 1 s for peak-EWMA)
+      // until outlier detection ejects it; the others answer in 20 ms.
+      for (int i = 0; i < 2_000 && h.events.ejections.isEmpty(); i++) {
+        try (Call call = d.newCall(MeshRequest.EMPTY_IDEMPOTENT)) {
+          Attempt a = call.nextAttempt();
+          boolean isX = a.endpoint().equals(x);
+          h.ticker.advanceNanos(isX ? 1_000 * MILLIS : 20 * MILLIS);
+          a.complete(isX ? Outcome.timeout() : Outcome.http(200));
+        }
+      }
+      assertThat(h.events.ejections).singleElement().extracting(EngineHarness.RecordingListener.Ejection::endpoint)
+          .isEqualTo(x);
+      h.service(policy(100), three); // peak-EWMA again; endpoint state, estimates included, carries over
+      h.ticker.advance(BASE); // x recovers meanwhile; its old estimate has decayed to about 50 ms
+
+      long before = h.status(d, x).attempts();
+      for (int i = 0; i < 10; i++) {
+        h.drive(d, MeshRequest.EMPTY_IDEMPOTENT, e -> Outcome.http(200), 20 * MILLIS);
+      }
+
+      assertThat(h.events.readmissions).containsExactly(x);
+      assertThat(h.status(d, x).attempts() - before).as("attempts x got of the first 10 calls after readmission")
+          .isPositive();
+      assertThat(h.status(d, x).ewmaLatencyNanos()).as("its estimate, from the probe's answer")
+          .isBetween(19 * MILLIS, 21 * MILLIS);
+    }
+  }
 }

@@ -272,6 +272,10 @@ public final class DestinationState implements Destination, ServiceListener {
       ejectedCount.updateAndGet(c -> Math.max(0, c - 1));
       e.consecutiveFailures.set(0);
       e.readmittedAtNanos = now;
+      // What it learnt before the ejection (often a timeout's lower bound of a second or more)
+      // would keep a readmitted endpoint from its first pick for tens of seconds of decay: it
+      // starts unmeasured instead, gets one probe, and the probe's answer is its estimate.
+      e.forgetLatency(now);
       rt.listener().onReadmitted(service, e.endpoint());
     }
   }

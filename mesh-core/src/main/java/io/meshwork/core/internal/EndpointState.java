@@ -189,6 +189,16 @@ public final class EndpointState {
     }
   }
 
+  /**
+   * Forgets the latency estimate, as for a new endpoint: the next pick may send it one probe
+   * (while that probe is outstanding it gets no more), and the probe's answer sets the estimate.
+   * For readmission after an ejection, when the old estimate describes the endpoint as it was.
+   */
+  void forgetLatency(long nowNanos) {
+    hot.cells.set(HotCells.at(STAMP), nowNanos);
+    hot.cells.set(HotCells.at(COST), 0);
+  }
+
   /** Whether outlier detection has this endpoint ejected at {@code nowNanos} (ignoring readmission due). */
   public boolean ejectedAt(long nowNanos) {
     long until = ejectedUntilNanos.get();
