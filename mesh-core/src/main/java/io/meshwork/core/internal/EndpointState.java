@@ -87,7 +87,7 @@ public final class EndpointState {
 
   /** Attempts outstanding on this endpoint. */
   public int pending() {
-    return (int) (hot.cells.get(HotCells.at(OUTSTANDING)) & PENDING_MASK);
+    return pendingOf(outstanding());
   }
 
   /** Attempts sent to this endpoint, ever. */
@@ -126,7 +126,24 @@ public final class EndpointState {
    * it.
    */
   public double outstandingAgeNanos(long nowNanos) {
-    long word = hot.cells.get(HotCells.at(OUTSTANDING));
+    return ageOf(outstanding(), nowNanos);
+  }
+
+  /**
+   * The outstanding cell as one read, for a reader that needs both the count ({@link #pendingOf})
+   * and the age ({@link #ageOf}) without reading the cell twice.
+   */
+  long outstanding() {
+    return hot.cells.get(HotCells.at(OUTSTANDING));
+  }
+
+  /** The attempts outstanding in an {@link #outstanding()} reading. */
+  static int pendingOf(long word) {
+    return (int) (word & PENDING_MASK);
+  }
+
+  /** {@link #outstandingAgeNanos} of an {@link #outstanding()} reading. */
+  static double ageOf(long word, long nowNanos) {
     long pending = word & PENDING_MASK;
     if (pending == 0) return 0;
     // pending * now - sum of starts, modulo 2^(64 - PENDING_BITS), read as a signed number: a

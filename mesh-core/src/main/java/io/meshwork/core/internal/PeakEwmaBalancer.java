@@ -33,14 +33,15 @@ final class PeakEwmaBalancer extends PowerOfTwoChoices {
 
   @Override
   double load(EndpointState e, double pendingScale, PickContext ctx) {
-    int pending = e.pending();
+    long outstanding = e.outstanding(); // one read: count and age agree
+    int pending = EndpointState.pendingOf(outstanding);
     if (!e.measured()) {
       return pending == 0 ? 0 : PENALTY * (pending + 1);
     }
     double cost = e.costNanos(ctx.nowNanos(), ctx.tauNanos());
     if (pending != 0) {
       // The estimate cannot be below what is in flight has already waited: see the class.
-      cost = Math.max(cost, e.outstandingAgeNanos(ctx.nowNanos()));
+      cost = Math.max(cost, EndpointState.ageOf(outstanding, ctx.nowNanos()));
     }
     return cost * (1 + pending * pendingScale);
   }
