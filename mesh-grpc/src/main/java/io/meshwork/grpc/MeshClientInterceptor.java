@@ -64,6 +64,15 @@ final class MeshClientInterceptor implements ClientInterceptor {
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    WarmUpProbe probe = callOptions.getOption(WarmUpProbe.KEY);
+    if (probe != null) {
+      // MeshGrpc.warmUp: not a call, so no engine, retries, budget or meters.
+      if (probe.endpoint == null) {
+        probe.endpoints = destination.endpoints().stream().map(e -> e.endpoint().address()).toList();
+        probe.service = destination.service();
+      }
+      return next.newCall(method, callOptions);
+    }
     boolean idempotent = method.isIdempotent() || method.isSafe()
         || Boolean.TRUE.equals(callOptions.getOption(MeshGrpc.IDEMPOTENT))
         || destination.snapshot().config().client().retries().idempotent(method.getFullMethodName());

@@ -1,19 +1,32 @@
 package io.meshwork.grpc;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ClientCalls;
 import io.meshwork.core.Mesh;
+import io.meshwork.core.WarmUp;
+import io.meshwork.core.model.Address;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.tls.MeshTls;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -187,31 +200,60 @@ public final class MeshGrpc {
   }
 
   /**
-   * Connects {@code channel} now and waits until it is ready to carry calls, at most {@code
-   * timeout}: so that the first call of a new process does not spend its deadline on name
-   * resolution, TCP and TLS handshakes and class loading. A mesh channel's balancer connects to
-   * every endpoint of the service at once, so by the time the channel is ready the other
-   * endpoints' handshakes are done or under way. Call it at start-up, after the registry lists
-   * the service.
+   * Opens a connection to every endpoint of {@code channel}'s service now and checks that each
+   * answers: a {@code grpc.health.v1.Health/Check} call on each endpoint's own connection (with
+   * the mesh's mutual TLS when the registry's mode asks for it), so that name resolution, the TCP
+   * and TLS handshakes and the classes on the way are done before the first call rather than
+   * inside its deadline. Call it at start-up, after the registry lists the service. The probes go
+   * outside the engine: they are not calls (no balancing, retries, budget or {@code
+   * mesh.client.requests}), and any answer counts as reached, even UNIMPLEMENTED from a server
+   * without the health service. An endpoint whose connection fails is reported at once with the
+   * reason; the channel keeps reconnecting to it in the background as usual.
    *
-   * @return whether the channel became ready within {@code timeout} (false: it is still
-   *     connecting, or every endpoint failed; calls will fail or wait as gRPC's state says)
+   * <p>Blocks until every endpoint answered or failed, at most {@code timeout} in all.
+   *
+   * @return which endpoints answered and which could not be reached, and why (the same value
+   *     {@code MeshHttp.warmUp} returns)
+   * @throws IllegalArgumentException when {@code channel} is not a mesh channel (one from {@link
+   *     #channel} or {@link #channelBuilder})
    * @throws InterruptedException when the calling thread is interrupted while waiting
    */
-  public static boolean warmUp(ManagedChannel channel, Duration timeout) throws InterruptedException {
+  public static WarmUp warmUp(ManagedChannel channel, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(channel, "channel");
-    long until = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      io.grpc.ConnectivityState state = channel.getState(true);
-      if (state == io.grpc.ConnectivityState.READY) return true;
-      if (state == io.grpc.ConnectivityState.SHUTDOWN) return false;
-      java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
-      channel.notifyWhenStateChanged(state, changed::countDown);
-      long left = until - System.nanoTime();
-      if (left <= 0 || !changed.await(left, TimeUnit.NANOSECONDS)) {
-        return channel.getState(false) == io.grpc.ConnectivityState.READY;
-      }
+    Objects.requireNonNull(timeout, "timeout");
+    WarmUpProbe question = WarmUpProbe.question();
+    channel.newCall(HealthGrpc.getCheckMethod(), CallOptions.DEFAULT.withOption(WarmUpProbe.KEY, question));
+    if (question.service == null) {
+      throw new IllegalArgumentException("channel: not a mesh channel (expected: one from MeshGrpc.channel or MeshGrpc.channelBuilder)");
     }
+    long until = System.nanoTime() + timeout.toNanos();
+    Map<Address, ListenableFuture<HealthCheckResponse>> probes = new LinkedHashMap<>();
+    for (Address a : question.endpoints) {
+      CallOptions options = CallOptions.DEFAULT.withOption(WarmUpProbe.KEY, WarmUpProbe.to(a))
+          .withDeadlineAfter(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+      probes.put(a, ClientCalls.futureUnaryCall(channel.newCall(HealthGrpc.getCheckMethod(), options),
+          HealthCheckRequest.getDefaultInstance()));
+    }
+    List<Address> reached = new ArrayList<>();
+    Map<Address, String> failed = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<Address, ListenableFuture<HealthCheckResponse>> p : probes.entrySet()) {
+        try {
+          p.getValue().get();
+          reached.add(p.getKey());
+        } catch (ExecutionException e) {
+          Status s = Status.fromThrowable(e.getCause());
+          switch (s.getCode()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED ->
+                failed.put(p.getKey(), s.getCode() + ": " + MeshPicker.reason(s));
+            default -> reached.add(p.getKey()); // the server answered
+          }
+        }
+      }
+    } finally {
+      probes.values().forEach(f -> f.cancel(true));
+    }
+    return new WarmUp(question.service, reached, failed);
   }
 
   /**

@@ -60,7 +60,10 @@ final class MeshPicker extends SubchannelPicker {
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
     AttemptSlot slot = args.getCallOptions().getOption(AttemptSlot.KEY);
-    if (slot == null) return roundRobin();
+    if (slot == null) {
+      WarmUpProbe probe = args.getCallOptions().getOption(WarmUpProbe.KEY);
+      return probe != null && probe.endpoint != null ? probe(probe.endpoint) : roundRobin();
+    }
     Status dropped = slot.pickStatus;
     if (dropped != null) return PickResult.withDrop(dropped);
 
@@ -115,6 +118,23 @@ final class MeshPicker extends SubchannelPicker {
     for (int i = 0; i < 10 && root.getCause() != null; i++) root = root.getCause();
     String m = root.getMessage();
     return m == null || m.isBlank() || d.contains(m) ? d : d + " (" + m + ")";
+  }
+
+  /**
+   * A {@link MeshGrpc#warmUp} probe: sent on its endpoint's connection once it is ready (even
+   * while the balancer holds back new attempts for warm-up: a probe is not measured), waiting
+   * while it connects, failing at once with the reason when it cannot connect.
+   */
+  private PickResult probe(Address address) {
+    Entry e = entries.get(address);
+    if (e == null) {
+      return PickResult.withDrop(Status.UNAVAILABLE.withDescription(address + ": not among the resolved addresses"));
+    }
+    return switch (e.state().getState()) {
+      case READY -> PickResult.withSubchannel(e.subchannel());
+      case CONNECTING, IDLE -> PickResult.withNoResult();
+      default -> PickResult.withDrop(Status.UNAVAILABLE.withDescription(reason(e.state().getStatus())));
+    };
   }
 
   private static PickResult drop(AttemptSlot slot, Decision decision, Status status) {

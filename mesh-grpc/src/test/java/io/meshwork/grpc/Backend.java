@@ -33,6 +33,8 @@ final class Backend implements AutoCloseable {
   final AtomicInteger hellos = new AtomicInteger();
   final AtomicInteger registers = new AtomicInteger();
   final AtomicInteger counts = new AtomicInteger();
+  /** {@code grpc.health.v1.Health/Check} calls that reached this server (warm-up probes). */
+  final AtomicInteger healthChecks = new AtomicInteger();
   volatile Duration delay = Duration.ZERO;
   /** Extra time Register takes (it shares the executor with SayHello). */
   volatile Duration registerDelay = Duration.ZERO;
@@ -60,6 +62,7 @@ final class Backend implements AutoCloseable {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (GreeterGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) lastHeaders = headers;
+        if ("grpc.health.v1.Health/Check".equals(call.getMethodDescriptor().getFullMethodName())) healthChecks.incrementAndGet();
         return next.startCall(call, headers);
       }
     });

@@ -1,6 +1,7 @@
 package io.meshwork.http;
 
 import io.meshwork.core.Mesh;
+import io.meshwork.core.WarmUp;
 import io.meshwork.tls.MeshTls;
 import io.opentelemetry.context.Context;
 import java.util.Objects;
@@ -151,7 +152,7 @@ public final class MeshHttp {
     for (io.meshwork.core.EndpointStatus e : destination.endpoints()) {
       io.meshwork.core.model.Address address = e.endpoint().address();
       okhttp3.Request head = new okhttp3.Request.Builder().url("http://" + service + "/").head()
-          .tag(WarmUp.Target.class, new WarmUp.Target(address, timeout.toNanos())).build();
+          .tag(WarmUpTarget.class, new WarmUpTarget(address, timeout.toNanos())).build();
       try (okhttp3.Response r = client.newCall(head).execute()) {
         reached.add(address);
       } catch (java.io.IOException x) {

@@ -142,7 +142,7 @@ public final class MeshInterceptor implements Interceptor {
     if (destination == null) {
       return passThrough(chain, request);
     }
-    WarmUp.Target warmUp = request.tag(WarmUp.Target.class);
+    WarmUpTarget warmUp = request.tag(WarmUpTarget.class);
     if (warmUp != null) {
       return warmUp(chain, request, destination, warmUp);
     }
@@ -266,7 +266,7 @@ public final class MeshInterceptor implements Interceptor {
    * that the connection, its TLS handshake and the classes on the way are ready before the first
    * call.
    */
-  private Response warmUp(Chain chain, Request request, Destination destination, WarmUp.Target target)
+  private Response warmUp(Chain chain, Request request, Destination destination, WarmUpTarget target)
       throws IOException {
     boolean secure = tls != null && destination.snapshot().mesh().tls() != TlsMode.DISABLED;
     HttpUrl url = secure

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshwork.core.Mesh;
+import io.meshwork.core.WarmUp;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.MeshSettings;

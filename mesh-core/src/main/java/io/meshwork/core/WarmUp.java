@@ -1,12 +1,14 @@
-package io.meshwork.http;
+package io.meshwork.core;
 
 import io.meshwork.core.model.Address;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link MeshHttp#warmUp} achieved: the endpoints a connection was opened to (and a request
- * answered on it, whatever its status), and those that could not be reached, with why.
+ * What warming up a client for a service achieved ({@code MeshHttp.warmUp}, {@code
+ * MeshGrpc.warmUp}): the endpoints a connection was opened to and a request answered on it
+ * (whatever its status: the endpoint's server answered), and those that could not be reached,
+ * with why. Both transports return it, so start-up code reads the same for either.
  *
  * @param service the mesh service warmed up
  * @param reached endpoints that answered
@@ -22,7 +24,4 @@ public record WarmUp(String service, List<Address> reached, Map<Address, String>
   public boolean complete() {
     return failed.isEmpty();
   }
-
-  /** The tag that makes {@link MeshInterceptor} send a warm-up request to one endpoint. */
-  record Target(Address address, long timeoutNanos) {}
 }
