@@ -160,7 +160,7 @@ public class GrpcTlsBenchmark extends BareVersusMesh {
     MeshTls serverMeshTls = MeshTls.create(serverIdentity);
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      MeshServer s = MeshGrpc.server(serverMesh, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+      MeshServer s = MeshGrpc.server(serverMesh)
           .tls(serverMeshTls)
           .addService(echo)
           .start();

@@ -177,7 +177,6 @@ public class HttpTlsBenchmark extends BareVersusMesh {
         .tls(MeshTls.create(serverIdentity))
         .executor(meshServerThreads)
         .handler("/", answer)
-        .build()
         .start();
     registry.putService(ServiceConfig.builder("bench")
         .endpoints(List.of(Endpoint.of("127.0.0.1:" + meshServer.port())))

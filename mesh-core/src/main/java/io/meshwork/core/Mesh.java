@@ -11,6 +11,7 @@ import io.meshwork.core.internal.MeshAccess;
 import io.meshwork.core.internal.OwnedMeters;
 import io.meshwork.core.internal.PeakEwma;
 import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.Registration;
 import io.meshwork.core.registry.Registry;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -58,6 +60,8 @@ public final class Mesh implements AutoCloseable {
   private final Cache<String, DestinationState> destinations;
   /** Registry watches of names asked about that were not (yet) services; bounded, no meters. */
   private final Cache<String, Watch> probes;
+  /** Null when the mesh speaks plaintext only. */
+  private final WorkloadIdentity identity;
   private volatile boolean closed;
 
   private Mesh(Builder b) {
@@ -80,6 +84,18 @@ public final class Mesh implements AutoCloseable {
           if (watch != null) watch.close();
         })
         .build();
+    if (b.identity == null) {
+      this.identity = null;
+    } else {
+      WorkloadIdentity made;
+      try {
+        made = Objects.requireNonNull(b.identity.apply(this), "identity: the factory returned null");
+      } catch (RuntimeException e) {
+        runtime.meters().close();
+        throw e;
+      }
+      this.identity = made;
+    }
   }
 
   public static Builder builder() {
@@ -192,9 +208,31 @@ public final class Mesh implements AutoCloseable {
   }
 
   /**
-   * Closes every destination's registry watch and removes this mesh's meters (client and
-   * server) from its meter registry, so that a mesh built later in the same JVM registers its
-   * own. Does not close the registry itself.
+   * The identity this mesh speaks mutual TLS as ({@link Builder#identity}); empty when it has
+   * none, in which case clients and servers built from the mesh speak plaintext, and fail while
+   * the registry's TLS mode is strict.
+   */
+  public Optional<WorkloadIdentity> identity() {
+    return Optional.ofNullable(identity);
+  }
+
+  /**
+   * The mesh-wide settings in force (trust domain, TLS mode), as the registry's document says
+   * now. Reads the registry: for set-up code, not for the call path.
+   */
+  public MeshSettings settings() {
+    MeshSettings[] seen = new MeshSettings[1];
+    try (Watch w = registry.watch(serviceName, snapshot -> {
+      if (seen[0] == null) seen[0] = snapshot.mesh();
+    })) {
+      return seen[0] != null ? seen[0] : MeshSettings.DEFAULT;
+    }
+  }
+
+  /**
+   * Closes every destination's registry watch, removes this mesh's meters (client and server)
+   * from its meter registry, so that a mesh built later in the same JVM registers its own, and
+   * closes its {@linkplain #identity() identity}. Does not close the registry itself.
    */
   @Override
   public void close() {
@@ -204,6 +242,7 @@ public final class Mesh implements AutoCloseable {
     probes.invalidateAll();
     probes.cleanUp();
     runtime.meters().close();
+    if (identity != null) identity.close();
   }
 
   /** Builds a {@link Mesh}. Only the service name and the registry are required. */
@@ -219,8 +258,21 @@ public final class Mesh implements AutoCloseable {
     private final List<MeshEventListener> listeners = new ArrayList<>();
     private boolean percentileHistograms;
     private Duration ewmaDecay = Duration.ofNanos(PeakEwma.DEFAULT_TAU_NANOS);
+    private Function<? super Mesh, ? extends WorkloadIdentity> identity;
 
     private Builder() {}
+
+    /**
+     * The identity the mesh speaks mutual TLS as, made from the mesh when it is built, so that it
+     * takes the service name, trust domain and meter registry from it: e.g. {@code
+     * MeshTls.developmentCa(folder)} or {@code MeshTls.from(identitySource)} (mesh-tls). Every
+     * client, channel and server built from the mesh then uses it as the registry's TLS mode says,
+     * and {@link Mesh#close()} closes it. Default none: plaintext only.
+     */
+    public Builder identity(Function<? super Mesh, ? extends WorkloadIdentity> factory) {
+      this.identity = Objects.requireNonNull(factory, "identity");
+      return this;
+    }
 
     /** The name of the service this process is (required): its identity and its callers' target. */
     public Builder serviceName(String v) { this.serviceName = v; return this; }

@@ -19,7 +19,6 @@ import io.meshwork.core.model.Address;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.tls.MeshTls;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,15 +33,15 @@ import java.util.concurrent.TimeUnit;
  * by the mesh, and servers that accept mesh calls. Generated stubs work unchanged.
  *
  * <pre>{@code
- * ManagedChannel channel = MeshGrpc.channel(mesh, "greeter", tls);
+ * ManagedChannel channel = MeshGrpc.channel(mesh, "greeter");
  * GreeterGrpc.GreeterBlockingStub greeter = GreeterGrpc.newBlockingStub(channel);
  *
- * MeshServer server = MeshGrpc.server(mesh, 8081).tls(tls).addService(new GreeterImpl()).start();
+ * MeshServer server = MeshGrpc.server(mesh).port(8081).addService(new GreeterImpl()).start();
  * }</pre>
  *
- * <p>Mutual TLS: a channel or server given a {@link MeshTls} secures each new connection as the
- * registry's mode says ({@code mesh.tls}: strict, permissive or disabled); one without speaks
- * plaintext, and its calls fail with UNAVAILABLE while the mode is strict. A mesh channel
+ * <p>Mutual TLS: a channel or server of a mesh with an identity ({@code Mesh.Builder.identity}),
+ * or given a {@link MeshTls}, secures each new connection as the registry's mode says ({@code
+ * mesh.tls}: strict, permissive or disabled); one without speaks plaintext, and its calls fail with UNAVAILABLE while the mode is strict. A mesh channel
  * accepts only the server identity the registry expects for its service, {@code
  * spiffe://<trust domain>/service/<name>}, in place of host-name verification; a mesh server
  * takes the caller's identity from its certificate alone, and enforces the service's access
@@ -78,8 +77,10 @@ public final class MeshGrpc {
   private MeshGrpc() {}
 
   /**
-   * A plaintext channel to {@code service} through {@code mesh}: for meshes whose TLS mode is
-   * not strict (in strict mode its calls fail with UNAVAILABLE).
+   * A channel to {@code service} through {@code mesh}. It speaks mutual TLS as the mesh's identity
+   * ({@code Mesh.Builder.identity}) whenever the registry's mode is strict or permissive; a mesh
+   * without an identity gives a plaintext channel, whose calls fail with UNAVAILABLE while the
+   * mode is strict.
    */
   public static ManagedChannel channel(Mesh mesh, String service) {
     return channelBuilder(mesh, service).build();
@@ -95,15 +96,18 @@ public final class MeshGrpc {
   }
 
   /**
-   * A plaintext Netty channel builder for {@code mesh:///service}, already configured for the
-   * mesh. Interceptors added to it run before the mesh's, once per call; the mesh's runs once per
-   * try.
+   * A Netty channel builder for {@code mesh:///service}, already configured for the mesh: with
+   * the mesh's identity when it has one (as {@link #channelBuilder(Mesh, String, MeshTls)}), else
+   * plaintext. Interceptors added to it run before the mesh's, once per call; the mesh's runs
+   * once per try.
    *
    * @throws IllegalArgumentException when {@code service} is not a valid service name
    */
   public static NettyChannelBuilder channelBuilder(Mesh mesh, String service) {
     Objects.requireNonNull(mesh, "mesh");
     ServiceConfig.checkName(service);
+    java.util.Optional<MeshTls> own = MeshTls.of(mesh);
+    if (own.isPresent()) return channelBuilder(mesh, service, own.get());
     return configure(NettyChannelBuilder.forTarget(target(service)).usePlaintext(), mesh, service, false);
   }
 
@@ -139,14 +143,14 @@ public final class MeshGrpc {
         .intercept(new MeshClientInterceptor(mesh, service, tls));
   }
 
-  /** A mesh server on {@code port} of every interface. */
-  public static MeshServer.Builder server(Mesh mesh, int port) {
-    return new MeshServer.Builder(mesh, new InetSocketAddress(port));
-  }
-
-  /** A mesh server on {@code address}, e.g. {@code new InetSocketAddress("127.0.0.1", 0)}. */
-  public static MeshServer.Builder server(Mesh mesh, SocketAddress address) {
-    return new MeshServer.Builder(mesh, address);
+  /**
+   * A builder for a mesh server of {@code mesh}'s service (Netty), secured with the mesh's
+   * identity when it has one: {@code MeshGrpc.server(mesh).port(9090).addService(impl).start()}.
+   * It reads as {@code MeshHttp.server(mesh)}; see {@link MeshServer} for where it listens by
+   * default and what close does.
+   */
+  public static MeshServer.Builder server(Mesh mesh) {
+    return new MeshServer.Builder(mesh);
   }
 
   /**
@@ -163,14 +167,17 @@ public final class MeshGrpc {
   }
 
   /**
-   * A plain gRPC {@link ServerBuilder} (Netty, plaintext) on {@code port} of every interface with
-   * the mesh's server side wired in: the mesh's server interceptor, which runs before every
+   * A plain gRPC {@link ServerBuilder} (Netty) on {@code port} of every interface with the mesh's
+   * server side wired in, secured with the mesh's identity when it has one (as {@link
+   * #serverBuilder(Mesh, int, MeshTls)}), else plaintext: the mesh's server interceptor, which runs before every
    * interceptor the application adds, whenever it adds it, and the health service ({@link
    * MeshServerBuilder#health()}). For code that builds servers itself from a {@code
    * ServerBuilder}; {@link #server(Mesh, int)} gives a {@link MeshServer}, which also manages
    * health, registration and shutdown.
    */
   public static MeshServerBuilder serverBuilder(Mesh mesh, int port) {
+    java.util.Optional<MeshTls> own = MeshTls.of(Objects.requireNonNull(mesh, "mesh"));
+    if (own.isPresent()) return serverBuilder(mesh, port, own.get());
     return serverBuilder(mesh, NettyServerBuilder.forAddress(new InetSocketAddress(port)));
   }
 

@@ -57,7 +57,7 @@ final class Backend implements AutoCloseable {
   final MeshServer server;
 
   private Backend(Mesh mesh, Executor executor, MeshTls tls) {
-    MeshServer.Builder b = MeshGrpc.server(mesh, new InetSocketAddress("127.0.0.1", 0)).addService(new Impl());
+    MeshServer.Builder b = MeshGrpc.server(mesh).addService(new Impl());
     b.intercept(new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

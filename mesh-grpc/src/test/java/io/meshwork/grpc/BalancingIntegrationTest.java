@@ -85,7 +85,7 @@ class BalancingIntegrationTest {
   void aNotServingServerGetsNoCallsUntilItServesAgain() {
     for (int i = 0; i < 3; i++) backends.add(Backend.start(serverMesh));
     Backend sick = backends.get(0);
-    sick.server.setServing(false);
+    sick.server.serving(false);
     // healthCheck left at the registry default: enabled, for the server as a whole (""). The
     // policy's other settings are HealthCheckPolicyIntegrationTest's.
     ClientPolicy policy = ClientPolicy.builder()
@@ -102,7 +102,7 @@ class BalancingIntegrationTest {
     assertThat(sick.hellos.get()).isZero();
     assertThat(backends.get(1).hellos.get() + backends.get(2).hellos.get()).isEqualTo(300);
 
-    sick.server.setServing(true);
+    sick.server.serving(true);
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> {
       stub.withDeadlineAfter(5, TimeUnit.SECONDS).sayHello(HelloRequest.newBuilder().setName("x").build());
       return sick.hellos.get() > 0;

@@ -88,7 +88,7 @@ class HealthCheckPolicyIntegrationTest {
 
   @Test
   void withCheckingOffInThePolicyANotServingServerKeepsItsShare() {
-    sick.server.setServing(false);
+    sick.server.serving(false);
     Meshes.put(registry, "greeter", UNCHECKED, backends);
     connect(MeshGrpc.channel(clientMesh, "greeter"));
 
@@ -101,7 +101,7 @@ class HealthCheckPolicyIntegrationTest {
 
   @Test
   void turningCheckingOnInTheRegistryStopsPicksOfANotServingServerLiveWithoutAFailedCall() throws Exception {
-    sick.server.setServing(false);
+    sick.server.serving(false);
     Meshes.put(registry, "greeter", UNCHECKED, backends);
     connect(MeshGrpc.channel(clientMesh, "greeter"));
     List<Future<?>> loops = callInBackground(2);
@@ -154,7 +154,7 @@ class HealthCheckPolicyIntegrationTest {
 
   @Test
   void theChannelsNoHealthCheckArgumentTurnsCheckingOffWhateverTheRegistrySays() {
-    sick.server.setServing(false);
+    sick.server.serving(false);
     Meshes.put(registry, "greeter", CHECKED, backends);
     connect(MeshGrpc.channelBuilder(clientMesh, "greeter")
         .setNameResolverArg(MeshNameResolverProvider.HEALTH_CHECK_SERVICE, MeshGrpc.NO_HEALTH_CHECK)

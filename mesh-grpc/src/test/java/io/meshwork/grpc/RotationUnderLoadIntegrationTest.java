@@ -76,7 +76,7 @@ class RotationUnderLoadIntegrationTest {
     try (Pki pki = new Pki(dir.resolve("ca"));
         Mesh serverMesh = Meshes.of("greeter", registry);
         Mesh clientMesh = Meshes.of("frontend", registry)) {
-      MeshServer server = MeshGrpc.server(serverMesh, new InetSocketAddress("127.0.0.1", 0))
+      MeshServer server = MeshGrpc.server(serverMesh)
           .tls(pki.tls("greeter", LIFETIME))
           .addService(new GreeterGrpc.GreeterImplBase() {
             @Override

@@ -59,7 +59,7 @@ class ServerBuildersIntegrationTest {
 
   @Test
   void everyConfigureCustomizerApplies() {
-    MeshServer server = MeshGrpc.server(serverMesh, 0)
+    MeshServer server = MeshGrpc.server(serverMesh).port(0)
         .addService(new Greeter())
         .configure(nb -> nb.intercept(new Recording("first")))
         .configure(nb -> nb.intercept(new Recording("second")).maxInboundMessageSize(64 * 1024))

@@ -58,7 +58,7 @@ class TrustBundleRotationIntegrationTest {
     try (TrustRotation rotation = new TrustRotation(dir);
         Mesh serverMesh = Meshes.of("greeter", registry);
         Mesh clientMesh = Meshes.of("frontend", registry)) {
-      MeshServer server = MeshGrpc.server(serverMesh, new InetSocketAddress("127.0.0.1", 0))
+      MeshServer server = MeshGrpc.server(serverMesh)
           .tls(rotation.tls("greeter"))
           .addService(new GreeterGrpc.GreeterImplBase() {
             @Override

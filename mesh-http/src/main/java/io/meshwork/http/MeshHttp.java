@@ -24,14 +24,15 @@ import okhttp3.OkHttpClient;
  * deadline-bound by the mesh; any other URL is sent by OkHttp as usual. A mesh rule that stops a
  * call surfaces as {@link MeshIOException}.
  *
- * <p>Mutual TLS: a client given a {@link MeshTls} ({@link #client(Mesh, MeshTls)}) speaks mutual
+ * <p>Mutual TLS: a client of a mesh with an identity ({@code Mesh.Builder.identity}), or given a
+ * {@link MeshTls} ({@link #client(Mesh, MeshTls)}), speaks mutual
  * TLS 1.3 to mesh services whenever the registry's mode ({@code mesh.tls}) is strict or
  * permissive, and plaintext when it is disabled; the application keeps writing {@code
  * http://greeter/...}, the mesh sends {@code https://<endpoint>/...}. It accepts only a server
  * whose certificate chains to the trust bundle and names the identity the registry expects for
  * the destination, {@code spiffe://<trust domain>/service/<name>}, in place of host-name
- * verification, and presents the workload's current certificate. A client without a {@code
- * MeshTls} speaks plaintext, and its mesh calls fail with {@link IdentityRequiredException}
+ * verification, and presents the workload's current certificate. A client without an identity
+ * speaks plaintext, and its mesh calls fail with {@link IdentityRequiredException}
  * (inside a {@link MeshIOException}) while the mode is strict. Requests to other hosts keep the
  * client's own TLS settings either way.
  *
@@ -73,12 +74,23 @@ public final class MeshHttp {
   private MeshHttp() {}
 
   /**
-   * A new plaintext client for {@code mesh} with OkHttp's defaults otherwise: for meshes whose
-   * TLS mode is not strict (in strict mode its mesh calls fail with {@link
-   * IdentityRequiredException}).
+   * A new client for {@code mesh} with OkHttp's defaults otherwise. Its mesh calls speak mutual
+   * TLS as the mesh's identity ({@code Mesh.Builder.identity}) whenever the registry's mode is
+   * strict or permissive; a mesh without an identity gives a plaintext client, whose mesh calls
+   * fail with {@link IdentityRequiredException} while the mode is strict.
    */
   public static OkHttpClient client(Mesh mesh) {
     return configure(mesh, new OkHttpClient.Builder()).build();
+  }
+
+  /**
+   * A builder for a mesh server of {@code mesh}'s service on the JDK's HTTP server, secured with
+   * the mesh's identity when it has one: {@code MeshHttp.server(mesh).port(8080).handler("/",
+   * h).start()}. The same as {@link MeshHttpServer#builder}; it reads as {@code
+   * MeshGrpc.server(mesh)}.
+   */
+  public static MeshHttpServer.Builder server(Mesh mesh) {
+    return MeshHttpServer.builder(mesh);
   }
 
   /**
@@ -90,17 +102,18 @@ public final class MeshHttp {
   }
 
   /**
-   * Makes {@code builder} call through {@code mesh}, in plaintext; returns it. Keeps the
+   * Makes {@code builder} call through {@code mesh}, with the mesh's identity when it has one (as
+   * {@link #client(Mesh)}), else in plaintext; returns it. Keeps the
    * builder's own dispatcher settings and executor, wrapping the executor for context
    * propagation. Calling it again on the same builder (or one derived from a mesh client) with
    * the same mesh changes nothing.
    *
    * @throws IllegalStateException when the builder already calls through another mesh, or
-   *     through this one with a {@code MeshTls}
+   *     through this one with another identity
    */
   public static OkHttpClient.Builder configure(Mesh mesh, OkHttpClient.Builder builder) {
     Objects.requireNonNull(mesh, "mesh");
-    return install(mesh, null, builder);
+    return install(mesh, MeshTls.of(mesh).orElse(null), builder);
   }
 
   /**

@@ -32,6 +32,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -46,17 +47,28 @@ import org.slf4j.LoggerFactory;
  * handler.
  *
  * <pre>{@code
- * try (MeshHttpServer server = MeshHttpServer.builder(mesh)
- *     .bind("127.0.0.1", 8081)
+ * try (MeshHttpServer server = MeshHttp.server(mesh)
+ *     .port(8081)                    // every interface; default 127.0.0.1 on a free port
  *     .handler("/hello", exchange -> ...)
- *     .build()
- *     .start()
- *     .register()) {                 // announces 127.0.0.1:8081 as an endpoint of mesh.serviceName()
+ *     .register(true)                // announce this endpoint of mesh.serviceName() once listening
+ *     .start()) {
  *   ...
- * }                                  // withdraws the endpoint, then stops
+ * }                                  // not serving, withdrawn, drained, stopped
  * }</pre>
  *
- * <p><b>Mutual TLS.</b> With a {@link MeshTls} ({@link Builder#tls}), each connection is secured
+ * <p>It reads as mesh-grpc's {@code MeshServer} does: the same builder verbs ({@code port},
+ * {@code bind}, {@code advertise}, {@code tls}, {@code register}, {@code drainTimeout}, {@code
+ * start}), the same defaults and the same close.
+ *
+ * <p><b>Where it listens.</b> By default on 127.0.0.1, on a port the system picks: safe for
+ * tests and local runs, since nothing is reachable from another machine until you say so. {@link
+ * Builder#port} listens on every interface (as {@code ServerBuilder.forPort}, servlet containers
+ * and Spring Boot's {@code server.port} do) and announces this host's address; {@link
+ * Builder#bind} listens on one interface and announces it. {@link Builder#advertise} overrides the
+ * announced host (a pod IP, a host name).
+ *
+ * <p><b>Mutual TLS.</b> With the mesh's identity ({@code Mesh.Builder.identity}, the default) or
+ * a {@link MeshTls} given to {@link Builder#tls}, each connection is secured
  * as the registry's mode for this service says when it is accepted (see {@code ServerTls}):
  * strict → mutual TLS 1.3 only; permissive → plaintext and mutual TLS on the same port (the
  * client's first byte tells them apart; the client's certificate is optional); disabled →
@@ -64,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * rotation needs no restart; a request on a connection older than the {@linkplain
  * Builder#maxConnectionAge maximum age} (by default a quarter of the certificate lifetime) is
  * answered with {@code Connection: close}, so rotation, a new trust bundle and a mode change
- * reach long-lived connections too. Without a {@code MeshTls} the server is plaintext.
+ * reach long-lived connections too. Without either the server is plaintext.
  *
  * <p>Before any handler runs, whatever the mode: the caller's identity is the SPIFFE ID of the
  * certificate it presented in the connection's TLS session, and nothing else (a header claiming
@@ -85,8 +97,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: handlers run on the server's executor, by default a cached pool of daemon
  * threads (one per concurrent request); pass a bounded one with {@link Builder#executor} to cap
- * concurrency. {@link #close()} withdraws the registration before it stops listening, so callers
- * stop picking this endpoint before its connections close, then stops the executor.
+ * concurrency. {@link #close()} drains: the health path answers not serving, the registration
+ * is withdrawn so callers stop picking this endpoint, requests in flight get up to the {@linkplain
+ * Builder#drainTimeout drain timeout} to finish, and only then does the server stop listening
+ * and stop the executor it created.
  */
 public final class MeshHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshHttpServer.class);
@@ -104,6 +118,9 @@ public final class MeshHttpServer implements AutoCloseable {
   /** The path a server answers health checks on unless told otherwise: {@value}. */
   public static final String DEFAULT_HEALTH_PATH = "/healthz";
 
+  /** How long close waits for requests in flight unless told otherwise, as mesh-grpc's servers: 5 s. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
   /** The shortest maximum connection age, as mesh-grpc's servers. */
   static final Duration MIN_CONNECTION_AGE = Duration.ofSeconds(1);
 
@@ -113,6 +130,10 @@ public final class MeshHttpServer implements AutoCloseable {
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final String advertisedHost;
+  private final boolean register;
+  private final Duration drainTimeout;
+  /** Requests being handled, for the drain on close; guarded by itself. */
+  private final int[] inFlight = new int[1];
   private volatile Registration registration;
   private volatile boolean closed;
   /** What the health path answers: 200 while true, 503 once false. */
@@ -144,16 +165,29 @@ public final class MeshHttpServer implements AutoCloseable {
     this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(threads(mesh.serviceName()));
     server.setExecutor(executor);
     for (Map.Entry<String, HttpHandler> e : b.handlers.entrySet()) {
-      server.createContext(e.getKey(), new Guarded(guard, security, maxAgeMillis, e.getValue()));
+      server.createContext(e.getKey(), new Draining(inFlight, new Guarded(guard, security, maxAgeMillis, e.getValue())));
     }
     // The application's own handler at the same path wins: the mesh never shadows a route it was given.
     this.healthPath = b.healthPath.isEmpty() || b.handlers.containsKey(b.healthPath) ? "" : b.healthPath;
     if (!healthPath.isEmpty()) server.createContext(healthPath, this::health);
-    this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : b.host;
+    this.advertisedHost = b.advertisedHost != null ? b.advertisedHost : advertisedHost(b.host);
+    this.register = b.register;
+    this.drainTimeout = b.drainTimeout;
   }
 
+  /** A builder for a mesh server of {@code mesh}'s service; the same as {@link MeshHttp#server}. */
   public static Builder builder(Mesh mesh) {
     return new Builder(Objects.requireNonNull(mesh, "mesh"));
+  }
+
+  /** The host to announce for a server bound to {@code host}: itself, or this host's address for every interface. */
+  static String advertisedHost(String host) {
+    if (!host.equals("0.0.0.0") && !host.equals("::") && !host.equals("[::]")) return host;
+    try {
+      return java.net.InetAddress.getLocalHost().getHostAddress();
+    } catch (java.net.UnknownHostException e) {
+      return "127.0.0.1";
+    }
   }
 
   /**
@@ -167,9 +201,17 @@ public final class MeshHttpServer implements AutoCloseable {
     return quarter.compareTo(MIN_CONNECTION_AGE) < 0 ? MIN_CONNECTION_AGE : quarter;
   }
 
-  /** Starts accepting requests; returns this. */
-  public MeshHttpServer start() {
+  /** Starts accepting requests, then registers the endpoint if the builder asked to. */
+  private MeshHttpServer start() {
     server.start();
+    if (register) {
+      try {
+        registration = mesh.register(new Endpoint(address(), mesh.zone(), 1, Map.of()));
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
     return this;
   }
 
@@ -178,21 +220,9 @@ public final class MeshHttpServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** The address announced by {@link #register()}: the advertised host and the bound port. */
+  /** The address announced when {@linkplain Builder#register registered}: the advertised host and the bound port. */
   public Address address() {
     return new Address(advertisedHost, port());
-  }
-
-  /**
-   * Announces this server as an endpoint of the mesh's own service ({@code mesh.register}); the
-   * registration is withdrawn by {@link #close()}. Registering twice changes nothing.
-   */
-  public synchronized MeshHttpServer register() {
-    if (closed) throw new IllegalStateException(mesh.serviceName() + ": server closed, cannot register");
-    if (registration == null) {
-      registration = mesh.register(new Endpoint(address(), mesh.zone(), 1, Map.of()));
-    }
-    return this;
   }
 
   /**
@@ -236,14 +266,18 @@ public final class MeshHttpServer implements AutoCloseable {
   }
 
   /**
-   * Answers the health path with 503 (not serving), withdraws the registration (if any), stops
-   * listening and stops the executor it created. Idempotent.
+   * Drains, then stops: the health path answers 503 (not serving), the registration (if any) is
+   * withdrawn, requests in flight get up to the {@linkplain Builder#drainTimeout drain timeout} to
+   * finish (new requests are still served meanwhile, for callers that have not yet seen the
+   * withdrawal), then the server stops listening and stops the executor it created. Idempotent.
    */
   @Override
-  public synchronized void close() {
-    if (closed) return;
-    serving = false;
-    closed = true;
+  public void close() {
+    synchronized (this) {
+      if (closed) return;
+      serving = false;
+      closed = true;
+    }
     Registration r = registration;
     if (r != null) {
       try {
@@ -252,9 +286,45 @@ public final class MeshHttpServer implements AutoCloseable {
         log.warn("{}: could not withdraw {}", mesh.serviceName(), r, e);
       }
     }
+    long until = System.nanoTime() + drainTimeout.toNanos();
+    synchronized (inFlight) {
+      try {
+        long left;
+        while (inFlight[0] > 0 && (left = until - System.nanoTime()) > 0) {
+          TimeUnit.NANOSECONDS.timedWait(inFlight, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     server.stop(0);
     security.close();
     if (ownsExecutor) executor.shutdownNow();
+  }
+
+  /** Counts the requests being handled, for the drain on close. */
+  private static final class Draining implements HttpHandler {
+    private final int[] inFlight;
+    private final HttpHandler next;
+
+    Draining(int[] inFlight, HttpHandler next) {
+      this.inFlight = inFlight;
+      this.next = next;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+      synchronized (inFlight) {
+        inFlight[0]++;
+      }
+      try {
+        next.handle(exchange);
+      } finally {
+        synchronized (inFlight) {
+          if (--inFlight[0] == 0) inFlight.notifyAll();
+        }
+      }
+    }
   }
 
   private static ThreadFactory threads(String service) {
@@ -481,6 +551,8 @@ public final class MeshHttpServer implements AutoCloseable {
     private final Mesh mesh;
     private String host = "127.0.0.1";
     private int port;
+    private boolean register;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private String advertisedHost;
     private int backlog;
     private ExecutorService executor;
@@ -492,9 +564,18 @@ public final class MeshHttpServer implements AutoCloseable {
 
     private Builder(Mesh mesh) {
       this.mesh = mesh;
+      this.tls = MeshTls.of(mesh).orElse(null);
     }
 
-    /** Where to listen; port 0 picks a free port. Default 127.0.0.1:0. */
+    /**
+     * Listens on {@code port} of every interface (0: a free port) and announces this host's
+     * address. Default: 127.0.0.1 on a free port (see {@link MeshHttpServer}, where it listens).
+     */
+    public Builder port(int port) {
+      return bind("0.0.0.0", port);
+    }
+
+    /** Listens on {@code port} of one interface, {@code host}, and announces it. Port 0 picks a free port. */
     public Builder bind(String host, int port) {
       if (port < 0 || port > 65535) throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
       this.host = Objects.requireNonNull(host, "host");
@@ -502,7 +583,28 @@ public final class MeshHttpServer implements AutoCloseable {
       return this;
     }
 
-    /** The host announced by {@link #register()}; default the bind host (set it when binding 0.0.0.0). */
+    /**
+     * Whether to announce this server in the registry as an endpoint of the mesh's own service
+     * once it listens ({@code mesh.register}; withdrawn on close). Default false: the registry
+     * document lists it.
+     */
+    public Builder register(boolean register) {
+      this.register = register;
+      return this;
+    }
+
+    /**
+     * How long {@link MeshHttpServer#close()} waits for requests in flight before it stops
+     * listening. Default {@link MeshHttpServer#DEFAULT_DRAIN_TIMEOUT}, as mesh-grpc's servers.
+     */
+    public Builder drainTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "drainTimeout");
+      if (timeout.isNegative()) throw new IllegalArgumentException("drainTimeout: " + timeout + " (expected: zero or more)");
+      this.drainTimeout = timeout;
+      return this;
+    }
+
+    /** The host announced when registered; default the bound host, or this host's address when bound to every interface. */
     public Builder advertise(String host) {
       this.advertisedHost = Objects.requireNonNull(host, "host");
       return this;
@@ -518,9 +620,9 @@ public final class MeshHttpServer implements AutoCloseable {
 
     /**
      * Mutual TLS with this workload identity, as the registry's mode says (see {@link
-     * MeshHttpServer}). Without it the server is plaintext. Callers' identities then come from
-     * their certificates, for the access policy and the handlers ({@link
-     * MeshContext#callerIdentity}).
+     * MeshHttpServer}). Default: the mesh's own identity ({@code Mesh.Builder.identity}); without
+     * either the server is plaintext. Callers' identities then come from their certificates, for
+     * the access policy and the handlers ({@link MeshContext#callerIdentity}).
      */
     public Builder tls(MeshTls tls) {
       this.tls = Objects.requireNonNull(tls, "tls");
@@ -578,14 +680,15 @@ public final class MeshHttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds the server (not started yet).
+     * Binds the server, starts it, and registers its endpoint if {@linkplain #register asked}.
      *
      * @throws UncheckedIOException when the address cannot be bound
+     * @throws IllegalStateException when no handler was given
      */
-    public MeshHttpServer build() {
+    public MeshHttpServer start() {
       if (handlers.isEmpty()) throw new IllegalStateException("handlers: none (expected: at least one handler(path, handler))");
       try {
-        return new MeshHttpServer(this);
+        return new MeshHttpServer(this).start();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot bind " + host + ":" + port + ": " + e.getMessage(), e);
       }

@@ -111,7 +111,7 @@ class AsyncCallsIntegrationTest {
       exchange.sendResponseHeaders(200, 2);
       exchange.getResponseBody().write("ok".getBytes());
       exchange.close();
-    }).build().start();
+    }).start();
     try {
       registry.putService(ServiceConfig.builder("orders").endpoints(List.of(
               io.meshwork.core.model.Endpoint.of("127.0.0.1:" + server.port())))

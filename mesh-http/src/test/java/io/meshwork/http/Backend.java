@@ -46,11 +46,16 @@ final class Backend implements HttpHandler, AutoCloseable {
   private Backend(Mesh mesh, int port, Consumer<MeshHttpServer.Builder> settings) {
     MeshHttpServer.Builder b = MeshHttpServer.builder(mesh).bind("127.0.0.1", port).handler("/", this);
     settings.accept(b);
-    this.server = b.build().start();
+    this.server = b.start();
   }
 
   static Backend start(Mesh mesh) {
     return new Backend(mesh, 0, b -> {});
+  }
+
+  /** A backend that registers itself as an endpoint of {@code mesh}'s service. */
+  static Backend startRegistered(Mesh mesh) {
+    return new Backend(mesh, 0, b -> b.register(true));
   }
 
   static Backend start(Mesh mesh, int port) {

@@ -65,7 +65,7 @@ class ClientHangUpIntegrationTest {
         // The handler's own I/O fails (a call it makes, say), before it answers: its failure.
         throw new IOException("Connection reset by peer (the handler's own downstream)");
       })
-      .build()
+      
       .start();
 
   @AfterEach

@@ -64,8 +64,7 @@ class DeadlinePropagationIntegrationTest {
             RetryCondition.SERVER_ERROR, RetryCondition.CONNECT_FAILURE), Set.of()))
         .build()).build());
 
-    c = Backend.start(meshC).delay(1000);
-    c.server.register();
+    c = Backend.startRegistered(meshC).delay(1000);
     AtomicReference<String> bSaw = new AtomicReference<>();
     CountDownLatch bDone = new CountDownLatch(1);
     serverB = MeshHttpServer.builder(meshB).handler("/", exchange -> {
@@ -86,7 +85,7 @@ class DeadlinePropagationIntegrationTest {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
-    }).build().start().register();
+    }).register(true).start();
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> clientA.newCall(new Request.Builder().url("http://b/hop").build()).execute())
@@ -107,8 +106,7 @@ class DeadlinePropagationIntegrationTest {
 
   @Test
   void anEnqueuedCallCarriesTheCallersDeadlineToTheDispatcherThread() throws Exception {
-    c = Backend.start(meshC);
-    c.server.register();
+    c = Backend.startRegistered(meshC);
     Deadline fiveSeconds = Deadline.after(Duration.ofSeconds(5), meshA.ticker());
     CompletableFuture<Integer> done = new CompletableFuture<>();
     try (Scope s = MeshContext.withDeadline(Context.current(), fiveSeconds).makeCurrent()) {

@@ -54,14 +54,14 @@ class DefaultTracePropagationIntegrationTest {
           Baggage.current().getEntryValue("tenant")));
       exchange.sendResponseHeaders(204, -1);
       exchange.close();
-    }).build().start().register();
+    }).register(true).start();
     serverA = MeshHttpServer.builder(meshA).handler("/", exchange -> {
       // No header forwarding: the mesh client takes the trace from this request's context.
       try (Response r = clientA.newCall(new Request.Builder().url("http://b/").build()).execute()) {
         exchange.sendResponseHeaders(r.code(), -1);
       }
       exchange.close();
-    }).build().start();
+    }).start();
   }
 
   @AfterEach

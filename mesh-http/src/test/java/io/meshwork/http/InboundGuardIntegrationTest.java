@@ -53,7 +53,7 @@ class InboundGuardIntegrationTest {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
-    }).build().start();
+    }).start();
   }
 
   @AfterEach
@@ -106,7 +106,9 @@ class InboundGuardIntegrationTest {
   void aRegisteredServerIsAnEndpointUntilItIsClosed() {
     Mesh caller = Meshes.of("frontend", registry);
     try (caller) {
-      server.register();
+      server.close();
+      server = MeshHttpServer.builder(mesh).handler("/", exchange -> exchange.sendResponseHeaders(204, -1))
+          .register(true).start();
       assertThat(caller.destination("greeter").endpoints())
           .singleElement().satisfies(e -> assertThat(e.endpoint().address()).isEqualTo(server.address()));
       server.close();

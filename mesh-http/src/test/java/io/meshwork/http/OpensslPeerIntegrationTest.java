@@ -61,7 +61,7 @@ class OpensslPeerIntegrationTest {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
-    }).build().start();
+    }).start();
     Meshes.putPorts(registry, "greeter", List.of(server.port()), "frontend");
   }
 

@@ -105,14 +105,14 @@ class TraceHeadersIntegrationTest {
       seenByC.add(exchange.getRequestHeaders());
       exchange.sendResponseHeaders(204, -1);
       exchange.close();
-    }).build().start().register();
+    }).register(true).start();
     serverB = MeshHttpServer.builder(meshB).handler("/", exchange -> {
       // No header forwarding: the mesh client takes the trace from this request's context.
       try (Response r = clientB.newCall(new Request.Builder().url("http://c/").build()).execute()) {
         exchange.sendResponseHeaders(r.code(), -1);
       }
       exchange.close();
-    }).build().start();
+    }).start();
   }
 
   /** Sends {@code request} to B with a plain client; returns the headers C received. */

@@ -65,13 +65,13 @@ class TracePropagationIntegrationTest {
     AtomicInteger cRequests = new AtomicInteger();
     serverC = MeshHttpServer.builder(meshC).handler("/", exchange ->
         // The first request gets 503, which the default policy retries.
-        respond(exchange, cRequests.incrementAndGet() == 1 ? 503 : 200, "c")).build().start().register();
+        respond(exchange, cRequests.incrementAndGet() == 1 ? 503 : 200, "c")).register(true).start();
     serverB = MeshHttpServer.builder(meshB).handler("/", exchange -> {
       // No header forwarding: the call to C runs inside this request's context.
       try (Response r = clientB.newCall(new Request.Builder().url("http://c/work?x=1").build()).execute()) {
         respond(exchange, r.code(), "b+" + r.body().string());
       }
-    }).build().start().register();
+    }).register(true).start();
 
     try (Response r = clientA.newCall(new Request.Builder().url("http://b/hop").build()).execute()) {
       assertThat(r.code()).isEqualTo(200);
@@ -109,7 +109,7 @@ class TracePropagationIntegrationTest {
 
   @Test
   void signedUrlSecretsStayOutOfClientAndServerSpans() throws IOException {
-    serverC = MeshHttpServer.builder(meshC).handler("/work", exchange -> respond(exchange, 200, "c")).build().start().register();
+    serverC = MeshHttpServer.builder(meshC).handler("/work", exchange -> respond(exchange, 200, "c")).register(true).start();
     String query = "x=1&Signature=s3cret&X-Goog-Signature=0badc0de";
     try (Response r = clientB.newCall(new Request.Builder().url("http://c/work/items?" + query).build()).execute()) {
       assertThat(r.code()).isEqualTo(200);
@@ -129,7 +129,7 @@ class TracePropagationIntegrationTest {
 
   @Test
   void spansCarryTheHttpSemanticConventionAttributes() throws IOException {
-    serverC = MeshHttpServer.builder(meshC).handler("/work", exchange -> respond(exchange, 200, "c")).build().start().register();
+    serverC = MeshHttpServer.builder(meshC).handler("/work", exchange -> respond(exchange, 200, "c")).register(true).start();
     try (Response r = clientB.newCall(new Request.Builder().url("http://c/work/items?x=1").build()).execute()) {
       assertThat(r.code()).isEqualTo(200);
     }
@@ -166,7 +166,7 @@ class TracePropagationIntegrationTest {
 
   @Test
   void aPassThroughRequestGetsItsOwnClientSpanAndCarriesItAsTheParent() throws IOException {
-    serverC = MeshHttpServer.builder(meshC).handler("/", exchange -> respond(exchange, 200, "c")).build().start();
+    serverC = MeshHttpServer.builder(meshC).handler("/", exchange -> respond(exchange, 200, "c")).start();
     try (Response r = clientB.newCall(new Request.Builder().url("http://127.0.0.1:" + serverC.port() + "/plain").build()).execute()) {
       assertThat(r.code()).isEqualTo(200);
     }
@@ -207,7 +207,7 @@ class TracePropagationIntegrationTest {
     serverC = MeshHttpServer.builder(meshC).handler("/", exchange -> {
       traceparents.add(String.valueOf(exchange.getRequestHeaders().getFirst("traceparent")));
       respond(exchange, 200, "c");
-    }).build().start().register();
+    }).register(true).start();
     io.opentelemetry.api.trace.Span own = tracing.openTelemetry.getTracer("app").spanBuilder("app work").startSpan();
     try (untraced; io.opentelemetry.context.Scope ignored = own.makeCurrent()) {
       for (String url : new String[] {"http://c/", "http://127.0.0.1:" + serverC.port() + "/"}) {

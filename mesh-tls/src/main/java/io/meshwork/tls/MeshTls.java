@@ -6,6 +6,9 @@ import io.meshwork.tls.internal.Tls13Context;
 import io.meshwork.tls.internal.X509;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.meshwork.core.Mesh;
+import io.meshwork.core.WorkloadIdentity;
+import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -14,6 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -56,7 +61,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>Thread-safe and immutable; contexts are cheap to create but meant to be created once per
  * server and per destination (or once for all destinations with a connection-aware policy).
  */
-public final class MeshTls {
+public final class MeshTls implements WorkloadIdentity {
   /** The one protocol mesh contexts enable. */
   public static final String PROTOCOL = Tls13Context.PROTOCOL;
   /** {@link #PROTOCOL} as a list, for transports configured with protocol lists (Netty's SslContextBuilder). */
@@ -71,6 +76,11 @@ public final class MeshTls {
   private final Clock clock;
   private final String trustDomain;
   private final RotatingKeyManager keyManager;
+  private final MeterRegistry meters;
+  private final Gauge expiry;
+  /** Whether {@link #close()} closes the source (it was made for, or handed to, a mesh). */
+  private final boolean ownsSource;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Whether a server asks for client certificates. */
   public enum ClientAuth {
@@ -85,14 +95,94 @@ public final class MeshTls {
     this.clock = b.clock;
     this.trustDomain = source.current().spiffeId().trustDomain();
     this.keyManager = new RotatingKeyManager(source);
-    if (b.meters != null) {
-      Gauge.builder(CERTIFICATE_EXPIRY, this, MeshTls::secondsUntilExpiry)
-          .description("Seconds until the certificate this service presents expires")
-          .baseUnit("seconds")
-          .tag("service", b.service)
-          .strongReference(true)
-          .register(b.meters);
-    }
+    this.meters = b.meters;
+    this.ownsSource = b.ownsSource;
+    this.expiry = b.meters == null ? null
+        : Gauge.builder(CERTIFICATE_EXPIRY, this, MeshTls::secondsUntilExpiry)
+            .description("Seconds until the certificate this service presents expires")
+            .baseUnit("seconds")
+            .tag("service", b.service)
+            .strongReference(true)
+            .register(b.meters);
+  }
+
+  /**
+   * The mesh's identity from a development certificate authority in {@code folder} (created on
+   * first use, shared by every process of the machine; see {@link DevCertificateAuthority}): a
+   * short-lived certificate for {@code spiffe://<trust domain>/service/<service>}, the trust
+   * domain and service taken from the mesh, renewed before it expires. For local runs and tests;
+   * production uses {@link #from(IdentitySource)} with certificates from the platform (cert-manager,
+   * SPIRE). Pass it to {@link Mesh.Builder#identity}:
+   *
+   * <pre>{@code
+   * Mesh mesh = Mesh.builder().serviceName("greeter").registry(registry)
+   *     .identity(MeshTls.developmentCa(DevCertificateAuthority.folderBeside(registryFile)))
+   *     .build();
+   * }</pre>
+   */
+  public static Function<Mesh, MeshTls> developmentCa(Path folder) {
+    Objects.requireNonNull(folder, "folder");
+    return mesh -> {
+      DevCertificateAuthority ca = DevCertificateAuthority.open(folder);
+      RotatingIdentity id = ca.identity(SpiffeId.forService(mesh.settings().trustDomain(), mesh.serviceName()));
+      return forMesh(mesh, id);
+    };
+  }
+
+  /**
+   * The mesh's identity from {@code source} (e.g. a {@link PemIdentitySource} over the files
+   * cert-manager or the SPIFFE helper writes), with the certificate expiry gauge in the mesh's
+   * meter registry. The mesh takes the source over: closing the mesh closes it. Pass it to
+   * {@link Mesh.Builder#identity}.
+   *
+   * @throws IllegalArgumentException (when the mesh is built) if the source's SPIFFE ID is not
+   *     {@code spiffe://<the registry's trust domain>/service/<the mesh's service>}
+   */
+  public static Function<Mesh, MeshTls> from(IdentitySource source) {
+    Objects.requireNonNull(source, "source");
+    return mesh -> {
+      SpiffeId id = source.spiffeId();
+      String trustDomain = mesh.settings().trustDomain();
+      if (!id.isService(trustDomain, mesh.serviceName())) {
+        throw new IllegalArgumentException("identity: " + id + " (expected: "
+            + SpiffeId.forService(trustDomain, mesh.serviceName())
+            + ", this mesh's service in the registry's trust domain)");
+      }
+      return forMesh(mesh, source);
+    };
+  }
+
+  private static MeshTls forMesh(Mesh mesh, IdentitySource source) {
+    Builder b = builder(source).meters(mesh.meterRegistry(), mesh.serviceName());
+    b.ownsSource = true;
+    return b.build();
+  }
+
+  /**
+   * The mesh's identity when it is mesh TLS ({@link Mesh.Builder#identity}), which is what
+   * clients, channels and servers built from {@code mesh} use when not given a {@code MeshTls}.
+   */
+  public static Optional<MeshTls> of(Mesh mesh) {
+    Objects.requireNonNull(mesh, "mesh");
+    return mesh.identity().filter(MeshTls.class::isInstance).map(MeshTls.class::cast);
+  }
+
+  /** The SPIFFE ID of the current certificate, as a string. */
+  @Override
+  public String spiffeId() {
+    return source.spiffeId().toString();
+  }
+
+  /**
+   * Removes the certificate expiry gauge and, for an identity made for a mesh ({@link
+   * #developmentCa}, {@link #from}), closes its source. Contexts already made keep working with
+   * the last certificate. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) return;
+    if (expiry != null) meters.remove(expiry);
+    if (ownsSource) source.close();
   }
 
   /** Mesh TLS over {@code source}, with the system clock and no meters. */
@@ -216,6 +306,7 @@ public final class MeshTls {
     private Clock clock = Clock.systemUTC();
     private MeterRegistry meters;
     private String service;
+    private boolean ownsSource;
 
     private Builder(IdentitySource source) {
       this.source = Objects.requireNonNull(source, "source");

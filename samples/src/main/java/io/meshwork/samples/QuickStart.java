@@ -14,7 +14,6 @@ import io.meshwork.http.MeshHttpServer;
 import io.meshwork.http.MeshIOException;
 import io.meshwork.tls.DevCertificateAuthority;
 import io.meshwork.tls.MeshTls;
-import io.meshwork.tls.RotatingIdentity;
 import io.meshwork.tls.SpiffeId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -176,48 +175,37 @@ public final class QuickStart {
 
       FileRegistry registry = FileRegistry.builder(registryFile).pollInterval(Duration.ofMillis(100)).build();
       closeLast.add(registry);
-      String trustDomain = registry.document().mesh().trustDomain();
       // The development CA, in a folder beside the runtime registry: created now, gone at the end.
-      DevCertificateAuthority ca = DevCertificateAuthority.open(DevCertificateAuthority.folderBeside(registryFile));
-      MeshTls frontendTls = workload(ca, trustDomain, "frontend", closeLast);
-      MeshTls greeterTls = workload(ca, trustDomain, "greeter", closeLast);
-      MeshTls backendTls = workload(ca, trustDomain, "backend", closeLast);
-      MeshTls intruderTls = workload(ca, trustDomain, "intruder", closeLast);
-
+      // Each mesh owns its identity: spiffe://<trust domain>/service/<its name>, from the CA.
+      Path caFolder = DevCertificateAuthority.folderBeside(registryFile);
       MeterRegistry frontendMeters = new SimpleMeterRegistry();
       Mesh frontend = Mesh.builder().serviceName("frontend").zone("a").registry(registry)
-          .meterRegistry(frontendMeters).addListener(listener).build();
-      Mesh greeter = Mesh.builder().serviceName("greeter").zone("a").registry(registry)
-          .meterRegistry(new SimpleMeterRegistry()).build();
-      Mesh backend = Mesh.builder().serviceName("backend").zone("a").registry(registry)
-          .meterRegistry(new SimpleMeterRegistry()).build();
-      Mesh intruder = Mesh.builder().serviceName("intruder").zone("a").registry(registry)
-          .meterRegistry(new SimpleMeterRegistry()).build();
+          .meterRegistry(frontendMeters).addListener(listener).identity(MeshTls.developmentCa(caFolder)).build();
       closeLast.add(frontend);
-      closeLast.add(greeter);
-      closeLast.add(backend);
-      closeLast.add(intruder);
+      Mesh greeter = workload("greeter", registry, caFolder, closeLast);
+      Mesh backend = workload("backend", registry, caFolder, closeLast);
+      Mesh intruder = workload("intruder", registry, caFolder, closeLast);
 
-      OkHttpClient greeterClient = MeshHttp.client(greeter, greeterTls); // greeter's own calls, to backend
+      OkHttpClient greeterClient = MeshHttp.client(greeter); // greeter's own calls, to backend
       closeLast.add(() -> shutdown(greeterClient));
 
       String[] replicas = {"healthy", "slow", "flaky"};
       String[] versions = {"v2", "v1", "v1"};
       for (int i = 0; i < 3; i++) {
-        closeLast.add(greeterServer(greeter, greeterTls, greeterClient, ports[i], replicas[i], versions[i]));
+        closeLast.add(greeterServer(greeter, greeterClient, ports[i], replicas[i], versions[i]));
       }
-      closeLast.add(MeshHttpServer.builder(backend).tls(backendTls).bind("127.0.0.1", ports[3])
-          .handler("/work", this::backendWork).build().start());
+      closeLast.add(MeshHttp.server(backend).bind("127.0.0.1", ports[3])
+          .handler("/work", this::backendWork).start());
 
-      OkHttpClient client = MeshHttp.client(frontend, frontendTls);
+      OkHttpClient client = MeshHttp.client(frontend);
       closeLast.add(() -> shutdown(client));
-      OkHttpClient intruderClient = MeshHttp.client(intruder, intruderTls);
+      OkHttpClient intruderClient = MeshHttp.client(intruder);
       closeLast.add(() -> shutdown(intruderClient));
 
       String tlsMode = registry.document().mesh().tls().documentName();
       out.printf("Meshwork quick start: registry %s (from %s), trust domain %s, tls %s%n",
           registryFile, template, registry.document().mesh().trustDomain(), tlsMode);
-      out.printf("development CA: %s; workload certificates for frontend, greeter, backend, intruder%n", ca.folder());
+      out.printf("development CA: %s; workload certificates for frontend, greeter, backend, intruder%n", caFolder);
       out.printf("greeter replicas on 127.0.0.1: %d healthy (~5 ms), %d slow (~80 ms), %d flaky (503 on ~30 %%); backend %d%n%n",
           ports[0], ports[1], ports[2], ports[3]);
 
@@ -250,16 +238,17 @@ public final class QuickStart {
         (System.nanoTime() - started) / 1e9, dir);
   }
 
-  private static MeshTls workload(DevCertificateAuthority ca, String trustDomain, String service,
-      List<AutoCloseable> closeLast) {
-    RotatingIdentity id = ca.identity(SpiffeId.forService(trustDomain, service));
-    closeLast.add(id::close);
-    return MeshTls.create(id);
+  /** A mesh for {@code service} that owns its identity, from the development CA in {@code caFolder}. */
+  private static Mesh workload(String service, FileRegistry registry, Path caFolder, List<AutoCloseable> closeLast) {
+    Mesh mesh = Mesh.builder().serviceName(service).zone("a").registry(registry)
+        .meterRegistry(new SimpleMeterRegistry()).identity(MeshTls.developmentCa(caFolder)).build();
+    closeLast.add(mesh);
+    return mesh;
   }
 
-  private MeshHttpServer greeterServer(Mesh mesh, MeshTls tls, OkHttpClient client, int port, String replica,
+  private MeshHttpServer greeterServer(Mesh mesh, OkHttpClient client, int port, String replica,
       String version) throws IOException {
-    return MeshHttpServer.builder(mesh).tls(tls).bind("127.0.0.1", port)
+    return MeshHttp.server(mesh).bind("127.0.0.1", port)
         .handler("/hello", exchange -> {
           try {
             if (replica.equals("slow")) {
@@ -295,7 +284,7 @@ public final class QuickStart {
             }
           }
         })
-        .build().start();
+        .start();
   }
 
   private void backendWork(HttpExchange exchange) throws IOException {

@@ -89,7 +89,7 @@ public final class TraceContextConformance {
             .meterRegistry(new SimpleMeterRegistry()).openTelemetry(openTelemetry).build()) {
       OkHttpClient client = MeshHttp.client(mesh).newBuilder().callTimeout(Duration.ofSeconds(5)).build();
       try (MeshHttpServer server = MeshHttpServer.builder(mesh).bind("127.0.0.1", port)
-          .handler("/test", exchange -> handle(exchange, client)).build().start()) {
+          .handler("/test", exchange -> handle(exchange, client)).start()) {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         System.out.printf("trace-context test service listening on http://127.0.0.1:%d/test (%s), stops after %d s%n",
             server.port(), traceContext, maxSeconds);

@@ -127,7 +127,7 @@ final class Replicas implements AutoCloseable {
                 // The client gave up (its deadline passed) and closed the connection.
               }
             })
-            .build()
+            .drainTimeout(java.time.Duration.ZERO) // hung replicas never finish their requests
             .start());
       }
     } catch (RuntimeException e) {
