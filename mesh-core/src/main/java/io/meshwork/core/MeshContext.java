@@ -1,5 +1,6 @@
 package io.meshwork.core;
 
+import io.meshwork.core.internal.CallerIdentity;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 
@@ -12,7 +13,6 @@ import io.opentelemetry.context.ContextKey;
  */
 public final class MeshContext {
   private static final ContextKey<Deadline> DEADLINE = ContextKey.named("meshwork-deadline");
-  private static final ContextKey<String> CALLER = ContextKey.named("meshwork-caller");
 
   private MeshContext() {}
 
@@ -37,15 +37,12 @@ public final class MeshContext {
 
   /**
    * The verified identity of the peer that made the inbound request being handled (a SPIFFE
-   * ID), or {@code null} when the request came without one (plaintext, or outside a request).
-   * It is set only by a mesh server from the TLS session, never from a header.
+   * ID), or {@code null} when the request came without one (plaintext, TLS without a client
+   * certificate, or outside a request). Only the inbound guard of a mesh server sets it
+   * ({@link io.meshwork.core.inbound.InboundGuard}), from what the transport read in the
+   * connection's TLS session, never from a header; there is no public way to set it.
    */
   public static String callerIdentity(Context context) {
-    return context.get(CALLER);
-  }
-
-  /** For mesh servers: {@code context} with the caller identity taken from the TLS session. */
-  public static Context withCallerIdentity(Context context, String spiffeId) {
-    return context.with(CALLER, spiffeId);
+    return CallerIdentity.get(context);
   }
 }

@@ -1,6 +1,7 @@
 package io.meshwork.core.inbound;
 
 import io.meshwork.core.Deadline;
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.lang.invoke.MethodHandles;
@@ -9,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request being served, from {@link InboundGuard#begin}: the context its handler must run
- * in, and whether it is refused. Closing it records {@code mesh.server.requests}, ends the server
+ * in (with the verified caller identity, the deadline and the server span), or the guard's
+ * {@link Refusal} when the handler must not run. Closing it records {@code mesh.server.requests}, ends the server
  * span and writes the access log line (DEBUG, logger {@code meshwork.access}), exactly once.
  *
  * <p>Threading: {@link #status} and {@link #close} may be called on another thread than the one
@@ -31,7 +33,7 @@ public final class InboundCall implements AutoCloseable {
   private final Span span;
   private final boolean http;
   private final Deadline deadline;
-  private final String refusal;
+  private final Refusal refusal;
   private final int route;
   private final int attempt;
   private final long startNanos;
@@ -43,7 +45,7 @@ public final class InboundCall implements AutoCloseable {
   @SuppressWarnings("unused") // through CLOSED
   private volatile boolean closed;
 
-  InboundCall(InboundGuard guard, Context context, Span span, boolean http, Deadline deadline, String refusal,
+  InboundCall(InboundGuard guard, Context context, Span span, boolean http, Deadline deadline, Refusal refusal,
       int route, int attempt, long startNanos, String traceId, String caller) {
     this.guard = guard;
     this.context = context;
@@ -60,8 +62,9 @@ public final class InboundCall implements AutoCloseable {
 
   /**
    * The context to run the handler in ({@code try (Scope s = call.context().makeCurrent())}): the
-   * server span (a child of the caller's trace context) and the deadline, so mesh calls the
-   * handler makes are children of this request's span and inherit its deadline.
+   * server span (a child of the caller's trace context), the deadline, and the caller's verified
+   * identity ({@link io.meshwork.core.MeshContext#callerIdentity}), so mesh calls the handler
+   * makes are children of this request's span and inherit its deadline.
    */
   public Context context() {
     return context;
@@ -85,19 +88,19 @@ public final class InboundCall implements AutoCloseable {
     return attempt;
   }
 
-  /** Whether the request must be refused without running the handler. */
+  /** Whether the request must be refused without running the handler ({@link #refusal()} says why). */
   public boolean refused() {
     return refusal != null;
   }
 
-  /** Why the request is refused, for the response body; {@code null} when it is not. */
-  public String refusal() {
+  /**
+   * Why the request is refused: the rule ({@link Refusal#kind()}, for the transport to map to its
+   * status, which it then records with {@link #status}) and the message for the caller; {@code
+   * null} when the handler may run. A refused request is recorded as outcome {@code refused}
+   * with the kind's {@link RefusalKind#errorType()}.
+   */
+  public Refusal refusal() {
     return refusal;
-  }
-
-  /** The status to refuse with: 504, as the caller's deadline has passed. */
-  public int refusalStatus() {
-    return 504;
   }
 
   /**
@@ -108,7 +111,11 @@ public final class InboundCall implements AutoCloseable {
     return traceId;
   }
 
-  /** Records the status the response got (100 to 599); an unknown status is recorded as 500. */
+  /**
+   * Records the status the response got (100 to 599; gRPC servers the HTTP status their code maps
+   * to), for a refused request the status the transport refused it with; an unknown status is
+   * recorded as 500.
+   */
   public void status(int code) {
     this.status = code;
   }
@@ -142,13 +149,15 @@ public final class InboundCall implements AutoCloseable {
     boolean known = set >= 100 && set <= 599;
     int s = known ? set : 500;
     boolean gone = cancelled && refusal == null;
-    int slot = refusal != null ? InboundGuard.REFUSED_SLOT : gone ? InboundGuard.CANCELLED_SLOT : s;
-    guard.timer(caller, route, slot).record(duration, TimeUnit.NANOSECONDS);
-    ServerSpans.end(span, http, refusal != null ? refusalStatus() : gone ? (known ? s : 0) : s, errorType);
+    Timer timer = refusal != null ? guard.refusedTimer(caller, route, refusal.kind(), s)
+        : guard.timer(caller, route, gone ? InboundGuard.CANCELLED_SLOT : s);
+    timer.record(duration, TimeUnit.NANOSECONDS);
+    ServerSpans.end(span, http, gone ? (known ? s : 0) : s, errorType);
     if (InboundGuard.accessLog.isDebugEnabled()) {
       InboundGuard.accessLog.debug("server service={} route={} caller={} status={} duration={}us attempt={} trace={}{}",
           guard.service(), InboundGuard.route(route), caller, gone ? "cancelled" : s, duration / 1000,
-          attempt == 0 ? 1 : attempt, traceId == null ? "-" : traceId, refusal == null ? "" : " refused");
+          attempt == 0 ? 1 : attempt, traceId == null ? "-" : traceId,
+          refusal == null ? "" : " refused=" + refusal.kind().errorType());
     }
   }
 }

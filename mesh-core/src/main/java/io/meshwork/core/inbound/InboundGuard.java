@@ -4,8 +4,12 @@ import io.meshwork.core.Deadline;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
+import io.meshwork.core.internal.CallerIdentity;
 import io.meshwork.core.internal.MeshAccess;
 import io.meshwork.core.internal.OwnedMeters;
+import io.meshwork.core.model.TlsMode;
+import io.meshwork.core.registry.ServiceSnapshot;
+import io.meshwork.core.registry.Watch;
 import io.meshwork.core.wire.AttemptHeader;
 import io.meshwork.core.wire.TimeoutHeader;
 import io.micrometer.core.instrument.Counter;
@@ -28,19 +32,43 @@ import org.slf4j.LoggerFactory;
  * The server side of a mesh call, for any transport: reads the caller's remaining deadline
  * ({@code mesh-timeout-ms}) and trace context (the mesh's OpenTelemetry propagators) from the
  * request, starts the server span, builds the {@link Context} the handler runs in (the span
- * current, the deadline set), refuses a request whose deadline has already passed, and records
- * {@code mesh.server.requests}.
+ * current, the deadline and the verified caller identity set), decides whether the call may run
+ * at all, and records {@code mesh.server.requests}.
  *
  * <pre>{@code
- * InboundGuard guard = InboundGuard.create(mesh);      // once per server
+ * InboundGuard guard = InboundGuard.create(mesh);      // once per server; close() with the server
  * try (InboundCall in = guard.begin(request)) {        // per request
- *   if (in.refused()) { respond(in.refusalStatus(), in.refusal()); in.status(in.refusalStatus()); return; }
+ *   Refusal r = in.refusal();
+ *   if (r != null) { int s = myStatusFor(r.kind()); in.status(s); respond(s, r.message()); return; }
  *   try (Scope s = in.context().makeCurrent()) {
  *     handle(request);                                 // mesh calls made here inherit deadline and trace
  *   }
  *   in.status(responseStatus);
  * }
  * }</pre>
+ *
+ * <p><b>The inbound rule</b>, one for every transport, from what the transport knows of the
+ * call ({@link InboundRequest#tls()}, {@link InboundRequest#peerIdentity()}, the deadline) and
+ * what the registry says of this service (watched from {@link #create} until {@link #close}). A
+ * call is refused ({@link InboundCall#refusal()}, a {@link Refusal}) before its handler runs, for
+ * the first of these rules it breaks:
+ *
+ * <ol>
+ *   <li>{@link RefusalKind#IDENTITY_REQUIRED}: the mode is {@code strict} and the call has no
+ *       verified client identity, whether it came over plaintext or over TLS without a client
+ *       certificate (strict means mutual TLS on every call; an identity claimed without TLS
+ *       counts as none);
+ *   <li>{@link RefusalKind#ACCESS_DENIED}: the service's {@code server.allow} does not list the
+ *       caller (service names in the registry's trust domain, SPIFFE IDs, or {@code *} for
+ *       anyone); a caller without an identity is denied unless {@code *} is allowed. Whatever
+ *       the mode;
+ *   <li>{@link RefusalKind#DEADLINE_PASSED}: the call's deadline (the caller's {@code
+ *       mesh-timeout-ms}, or one inherited from the parent context, as gRPC's) has passed.
+ * </ol>
+ *
+ * Transports map the kind to their status and send {@link Refusal#message()}, which names the
+ * service and the rule. The caller identity goes into the handler's context ({@link
+ * MeshContext#callerIdentity}) only here: nothing else can set it.
  *
  * <p>Spans: one SERVER span per request, a child of the extracted trace context, through the
  * mesh's {@code OpenTelemetry} (tracer {@value #INSTRUMENTATION_SCOPE}). For HTTP transports (an
@@ -63,17 +91,20 @@ import org.slf4j.LoggerFactory;
  * the HTTP status their code maps to, as gRPC over HTTP does: OK 200, UNAVAILABLE 503,
  * DEADLINE_EXCEEDED 504) and error.type, after OpenTelemetry's attribute: {@code none} for a
  * success, the status for a failure, {@code cancelled} for a cancelled request, and for a refused
- * one the rule that refused it ({@code deadline-exceeded}, status 504). The caller tag comes from
- * the verified caller identity that the transport put into the parent context ({@link
- * MeshContext#withCallerIdentity}, from the TLS session, never from a header): the service name of a mesh identity ({@code
+ * one the rule that refused it ({@link RefusalKind#errorType()}: {@code identity-required}, {@code
+ * access-denied}, {@code deadline-exceeded}), with the status the transport answered it with
+ * (gRPC's mapped to HTTP). The caller tag comes from the verified caller identity the transport
+ * read in the TLS session ({@link InboundRequest#peerIdentity()}, never a header): the service name of a mesh identity ({@code
  * spiffe://<trust domain>/service/<name>}), {@code other} for any other SPIFFE ID, {@code unknown}
  * when the call came without one (plaintext). Its values are bounded by the identities the trust
  * bundle can vouch for. Timers are resolved once per caller, route and status and kept in arrays.
  *
  * <p>Thread-safe; one guard serves every request of a server. {@link #begin} costs a few header
- * lookups, the propagator's extraction and one small object.
+ * lookups, the propagator's extraction, a volatile read of the registry snapshot, one hash lookup
+ * for the access policy (rebuilt only when the policy or trust domain changes) and one small
+ * object.
  */
-public final class InboundGuard {
+public final class InboundGuard implements AutoCloseable {
   /** Timer of served requests. */
   public static final String REQUESTS = "mesh.server.requests";
   /** Counter of malformed mesh and trace headers, tagged {@code header}. */
@@ -94,15 +125,12 @@ public final class InboundGuard {
   private static final String[] ROUTES = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "other"
   };
-  // Per route: statuses 100..599 at their own index, REFUSED_SLOT for deadline refusals and
-  // CANCELLED_SLOT for requests whose client went away.
-  static final int REFUSED_SLOT = 600;
-  static final int CANCELLED_SLOT = 601;
+  // Per route: statuses 100..599 at their own index and CANCELLED_SLOT for requests whose client
+  // went away. Refused requests have timers of their own (refusedTimers).
+  static final int CANCELLED_SLOT = 600;
   /** The status tag of a request whose client went away: gRPC's CANCELLED stands for 499. */
   static final int CANCELLED_STATUS = 499;
-  private static final int SLOTS = 602;
-  /** The error.type of a refused request: the guard refuses only a request whose deadline passed. */
-  static final String REFUSED_ERROR_TYPE = "deadline-exceeded";
+  private static final int SLOTS = 601;
 
   private final String service;
   private final Ticker ticker;
@@ -116,6 +144,14 @@ public final class InboundGuard {
   private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(ROUTES.length * SLOTS);
   /** Timers of calls with a caller identity, per caller tag; bounded by the services of the mesh. */
   private final ConcurrentHashMap<String, AtomicReferenceArray<Timer>> callerTimers = new ConcurrentHashMap<>();
+  /** Timers of refused requests; bounded by callers, routes, kinds and the statuses transports map kinds to. */
+  private final ConcurrentHashMap<RefusedKey, Timer> refusedTimers = new ConcurrentHashMap<>();
+  /** The registry's view of this service: TLS mode, trust domain, access policy. */
+  private final Watch self;
+  /** The access policy in force, rebuilt when the registry's policy or trust domain changes. */
+  private volatile AccessRule access;
+
+  private record RefusedKey(String caller, int route, RefusalKind kind, int status) {}
 
   private InboundGuard(Mesh mesh, boolean percentileHistograms) {
     this.service = mesh.serviceName();
@@ -127,9 +163,13 @@ public final class InboundGuard {
     this.percentileHistograms = percentileHistograms;
     this.malformedTimeout = malformedCounter(TimeoutHeader.NAME);
     this.malformedTraceparent = malformedCounter(TRACEPARENT);
+    this.self = mesh.registry().watch(service, snapshot -> {}); // the first snapshot arrives before this returns
   }
 
-  /** A guard for the servers of {@code mesh}'s service, without percentile histograms. */
+  /**
+   * A guard for the servers of {@code mesh}'s service, without percentile histograms. It watches
+   * the service in the registry until {@link #close()}.
+   */
   public static InboundGuard create(Mesh mesh) {
     return new InboundGuard(mesh, false);
   }
@@ -142,6 +182,15 @@ public final class InboundGuard {
   /** The service this guard serves. */
   public String service() {
     return service;
+  }
+
+  /**
+   * Stops watching the service in the registry; requests begun later are decided by the last
+   * snapshot seen. Idempotent.
+   */
+  @Override
+  public void close() {
+    self.close();
   }
 
   /** Starts handling {@code request} with the current context as parent (normally the root). */
@@ -170,7 +219,10 @@ public final class InboundGuard {
       }
     }
 
-    Context extracted = propagator.extract(parent, request, Getter.INSTANCE);
+    boolean tls = request.tls();
+    // An identity the transport claims without TLS was verified by nothing: none.
+    String caller = tls ? request.peerIdentity() : null;
+    Context extracted = propagator.extract(CallerIdentity.with(parent, caller), request, Getter.INSTANCE);
     SpanContext remote = Span.fromContext(extracted).getSpanContext();
     if (checksTraceparent && !(remote.isValid() && remote.isRemote()) && request.header(TRACEPARENT) != null) {
       malformedTraceparent.increment();
@@ -183,16 +235,48 @@ public final class InboundGuard {
     }
     Deadline effective = MeshContext.deadline(context);
 
-    String refusal = null;
-    if (effective != null && effective.isExpired(ticker)) {
-      refusal = service + ": deadline exceeded before the request was handled (the caller's "
-          + TimeoutHeader.NAME + " was " + (timeoutValue == null ? "inherited" : timeoutValue.strip()) + " ms)";
-    }
+    Refusal refusal = decide(self.current(), tls, caller, request, effective, deadline != null ? timeoutValue : null);
     int attempt = AttemptHeader.parse(request.header(AttemptHeader.NAME));
     SpanContext own = span.getSpanContext();
     String traceId = own.isValid() ? own.getTraceId() : remote.isValid() ? remote.getTraceId() : null;
     return new InboundCall(this, context, span, request.scheme() != null, effective, refusal, route, attempt,
-        start, traceId, callerTag(MeshContext.callerIdentity(parent)));
+        start, traceId, callerTag(caller));
+  }
+
+  /**
+   * The inbound rule (see the class comment): {@code null} to admit the call, else the first rule
+   * it breaks.
+   *
+   * @param timeoutValue the caller's valid {@code mesh-timeout-ms}, or {@code null} when the
+   *     deadline (if any) was inherited
+   */
+  private Refusal decide(ServiceSnapshot snapshot, boolean tls, String caller, InboundRequest request,
+      Deadline deadline, String timeoutValue) {
+    if (caller == null && snapshot.mesh().tls() == TlsMode.STRICT) {
+      return new Refusal(RefusalKind.IDENTITY_REQUIRED, service + ": this service requires mutual TLS (mesh TLS mode"
+          + " is strict): every call needs a verified client identity, but this call came " + (tls
+              ? "over TLS without a client certificate (a connection opened before the mode changed)"
+              : "over plaintext (a client without a MeshTls, a server without a MeshTls, or a connection opened"
+                  + " before the mode changed)"));
+    }
+    AccessRule rule = access;
+    String trustDomain = snapshot.mesh().trustDomain();
+    if (rule == null || !rule.isFor(snapshot.config().server(), trustDomain)) {
+      rule = AccessRule.of(snapshot.config().server(), trustDomain);
+      access = rule; // racing rebuilds build equal rules
+    }
+    String denial = rule.denial(caller);
+    if (denial != null) {
+      return new Refusal(RefusalKind.ACCESS_DENIED, service + ": " + denial);
+    }
+    if (deadline != null && deadline.isExpired(ticker)) {
+      String what = request.scheme() == null && request.method() != null ? request.method() : "the request";
+      return new Refusal(RefusalKind.DEADLINE_PASSED, service + ": deadline exceeded before " + what
+          + " was handled (" + (timeoutValue != null
+              ? "the caller's " + TimeoutHeader.NAME + " was " + timeoutValue.strip() + " ms"
+              : "the caller's deadline had passed") + ")");
+    }
+    return null;
   }
 
   // ---- for InboundCall -------------------------------------------------------------------
@@ -226,24 +310,33 @@ public final class InboundGuard {
     int i = route * SLOTS + slot;
     Timer t = array.get(i);
     if (t == null) {
-      boolean refused = slot == REFUSED_SLOT;
       boolean cancelled = slot == CANCELLED_SLOT;
-      int status = refused ? 504 : cancelled ? CANCELLED_STATUS : slot;
-      String outcome = refused ? "refused" : cancelled ? "cancelled" : status < 500 ? "success" : "failure";
+      int status = cancelled ? CANCELLED_STATUS : slot;
+      String outcome = cancelled ? "cancelled" : status < 500 ? "success" : "failure";
       String statusTag = Integer.toString(status);
-      t = meters.timer(Timer.builder(REQUESTS)
-          .description("Requests served by this service")
-          .tag("service", service)
-          .tag("route", ROUTES[route])
-          .tag("caller", caller)
-          .tag("outcome", outcome)
-          .tag("status", statusTag)
-          .tag("error.type", refused ? REFUSED_ERROR_TYPE : cancelled ? "cancelled"
-              : status < 500 ? "none" : statusTag)
-          .publishPercentileHistogram(percentileHistograms));
+      t = requestTimer(caller, route, outcome, statusTag,
+          cancelled ? "cancelled" : status < 500 ? "none" : statusTag);
       array.compareAndSet(i, null, t);
     }
     return t;
+  }
+
+  /** The timer of requests refused for {@code kind} and answered with {@code status} (HTTP, or gRPC's mapped). */
+  Timer refusedTimer(String caller, int route, RefusalKind kind, int status) {
+    return refusedTimers.computeIfAbsent(new RefusedKey(caller, route, kind, status),
+        k -> requestTimer(caller, route, "refused", Integer.toString(status), kind.errorType()));
+  }
+
+  private Timer requestTimer(String caller, int route, String outcome, String status, String errorType) {
+    return meters.timer(Timer.builder(REQUESTS)
+        .description("Requests served by this service")
+        .tag("service", service)
+        .tag("route", ROUTES[route])
+        .tag("caller", caller)
+        .tag("outcome", outcome)
+        .tag("status", status)
+        .tag("error.type", errorType)
+        .publishPercentileHistogram(percentileHistograms));
   }
 
   private Counter malformedCounter(String header) {

@@ -7,7 +7,9 @@ import java.util.List;
  * What the {@link InboundGuard} needs to know of an incoming request, adapted by each server
  * transport (the JDK's HTTP server, a servlet container, gRPC metadata). Never the body.
  *
- * <p>Only {@link #method()} and {@link #header(String)} are required. The other methods feed the
+ * <p>Only {@link #method()} and {@link #header(String)} are required. {@link #tls()} and {@link
+ * #peerIdentity()} say how the call came, for the TLS mode and the access policy; they default
+ * to plaintext without an identity, which a strict mesh refuses. The other methods feed the
  * server span and default to "unknown": an adapter that leaves {@link #scheme()} {@code null}
  * (gRPC) gets a server span named after {@link #method()} with no HTTP attributes, and adds its
  * own through {@link InboundCall#span()}.
@@ -40,6 +42,25 @@ public interface InboundRequest {
    */
   default Iterable<String> headerNames() {
     return List.of();
+  }
+
+  /**
+   * Whether the request came over a TLS connection. The default: whether {@link #scheme()} is
+   * {@code https}.
+   */
+  default boolean tls() {
+    return "https".equals(scheme());
+  }
+
+  /**
+   * The SPIFFE ID of the client certificate the connection's TLS handshake verified (against the
+   * mesh's trust bundle), or {@code null} when there is none (plaintext, or TLS without a client
+   * certificate). Only from the TLS session (or a container's verified certificate), never from
+   * a header. The guard ignores it when {@link #tls()} is false, and puts it into the handler's
+   * context ({@link io.meshwork.core.MeshContext#callerIdentity}). Default: none.
+   */
+  default String peerIdentity() {
+    return null;
   }
 
   /**

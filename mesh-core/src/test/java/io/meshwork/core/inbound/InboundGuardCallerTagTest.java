@@ -26,31 +26,58 @@ class InboundGuardCallerTagTest {
   }
 
   @Test
-  void theRequestTimerCarriesTheCallerOfTheParentContext() {
+  void theRequestTimerCarriesTheCallerTheTransportVerified() {
     try (InMemoryRegistry registry = InMemoryRegistry.create();
         Mesh mesh = Mesh.builder().serviceName("greeter").registry(registry).meterRegistry(new SimpleMeterRegistry()).build()) {
       InboundGuard guard = InboundGuard.create(mesh);
-      InboundRequest request = new InboundRequest() {
-        @Override
-        public String method() {
-          return "GET";
-        }
-
-        @Override
-        public String header(String lowerCaseName) {
-          return null;
-        }
-      };
-      Context verified = MeshContext.withCallerIdentity(Context.root(), "spiffe://example.org/service/frontend");
-      try (InboundCall in = guard.begin(request, verified)) {
+      InboundRequest request = request(false, null);
+      try (InboundCall in = guard.begin(request(true, "spiffe://example.org/service/frontend"), Context.root())) {
         assertThat(MeshContext.callerIdentity(in.context())).isEqualTo("spiffe://example.org/service/frontend");
         in.status(200);
       }
       try (InboundCall in = guard.begin(request, Context.root())) {
+        assertThat(MeshContext.callerIdentity(in.context())).isNull();
         in.status(200);
       }
       assertThat(mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("caller", "frontend").timer().count()).isEqualTo(1);
       assertThat(mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("caller", "unknown").timer().count()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void anIdentityClaimedWithoutTlsIsNone() {
+    try (InMemoryRegistry registry = InMemoryRegistry.create();
+        Mesh mesh = Mesh.builder().serviceName("greeter").registry(registry).meterRegistry(new SimpleMeterRegistry()).build();
+        InboundGuard guard = InboundGuard.create(mesh)) {
+      try (InboundCall in = guard.begin(request(false, "spiffe://example.org/service/frontend"), Context.root())) {
+        assertThat(MeshContext.callerIdentity(in.context())).isNull();
+        in.status(200);
+      }
+      assertThat(mesh.meterRegistry().get(InboundGuard.REQUESTS).tag("caller", "unknown").timer().count()).isEqualTo(1);
+    }
+  }
+
+  private static InboundRequest request(boolean tls, String peer) {
+    return new InboundRequest() {
+      @Override
+      public String method() {
+        return "GET";
+      }
+
+      @Override
+      public String header(String lowerCaseName) {
+        return null;
+      }
+
+      @Override
+      public boolean tls() {
+        return tls;
+      }
+
+      @Override
+      public String peerIdentity() {
+        return peer;
+      }
+    };
   }
 }
