@@ -1,59 +1,44 @@
 package io.meshwork.http;
 
+import com.sun.net.httpserver.HttpExchange;
 import io.meshwork.core.Mesh;
-import io.meshwork.core.model.TlsMode;
-import io.meshwork.core.registry.ServiceSnapshot;
-import io.meshwork.tls.AccessDecision;
-import io.meshwork.tls.AccessPolicy;
-import io.meshwork.tls.AccessPolicyCache;
+import io.meshwork.core.inbound.InboundCall;
+import io.meshwork.core.inbound.InboundGuard;
+import io.meshwork.core.inbound.InboundRequest;
+import io.meshwork.core.inbound.Refusal;
+import io.meshwork.core.inbound.RefusalKind;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
 
 /**
- * What a mesh HTTP server decides about a request before its handler runs, from how the request
- * came and what the registry says of the server's own service (mesh-grpc's server interceptor
- * decides the same, with gRPC statuses):
+ * How a mesh HTTP server answers the {@link InboundGuard}'s refusals. The guard (mesh-core)
+ * decides, for mesh-http and mesh-grpc alike, whether a request may reach its handler; this only
+ * maps its {@link RefusalKind} to an HTTP status, with the refusal's message as the body:
  *
- * <ol>
- *   <li>while the mode is {@code strict}, a request that came without a verified client
- *       certificate (over plaintext, or over TLS without one: a connection opened before the mode
- *       changed, or a server without a {@code MeshTls}) is refused with 503 and the reason. (A
- *       mesh-grpc server refuses only plaintext calls there.)
- *   <li>the service's access policy ({@code server.allow}, {@link AccessPolicy}) decides whether
- *       the caller, as its certificate names it, may call: a denied request is refused with 403,
- *       the reason (naming the caller and the rule) in the body. A caller without a certificate
- *       is denied unless {@code *} is allowed. This holds whatever the mode.
- * </ol>
+ * <table>
+ *   <caption>Refusal kinds and HTTP statuses</caption>
+ *   <tr><th>kind</th><th>status</th><th>why</th></tr>
+ *   <tr><td>{@code IDENTITY_REQUIRED}</td><td>503, and {@code Connection: close} (JDK server)</td>
+ *       <td>the connection can carry no allowed request while the mode stays strict; a client with
+ *       a workload identity that reconnects gets mutual TLS. As mesh clients without an identity
+ *       fail ({@link IdentityRequiredException}), and gRPC's UNAVAILABLE</td></tr>
+ *   <tr><td>{@code ACCESS_DENIED}</td><td>403</td><td>gRPC's PERMISSION_DENIED</td></tr>
+ *   <tr><td>{@code DEADLINE_PASSED}</td><td>504</td><td>gRPC's DEADLINE_EXCEEDED</td></tr>
+ * </table>
  *
- * <p>The caller's identity is given by the transport from the TLS session (or a servlet
- * container's verified certificate) and never read from a header.
- *
- * <p>Thread-safe. Per request: a volatile read of the snapshot and one hash lookup; the {@link
- * AccessPolicy} is rebuilt only when the registry's policy or trust domain changes. Closing stops
- * watching the registry.
+ * <p>For {@link MeshHttpServer} it also holds the registry's view of the server's own service
+ * (the TLS mode of new connections, {@link ServerTls}) and the guard, and closes both.
  */
 final class InboundSecurity implements AutoCloseable {
-  private final String service;
   private final OwnService self;
-  private final String withoutTls;
-  private final String withoutCertificate;
-  private final AccessPolicyCache access = new AccessPolicyCache();
+  private final InboundGuard guard;
 
-  /**
-   * Why a request was refused: the status to answer with, the body, and whether the connection
-   * it came over has no use any more (it cannot carry an allowed request while the mode stays).
-   */
-  record Refusal(int status, String reason, boolean obsoleteConnection) {}
-
-
-  /**
-   * Starts watching {@code mesh}'s own service. {@code withoutTls} and {@code withoutCertificate}
-   * say, for the strict-mode refusal, how a request over plaintext, or over TLS without a client
-   * certificate, can have come to this kind of server.
-   */
-  InboundSecurity(Mesh mesh, String withoutTls, String withoutCertificate) {
-    this.service = mesh.serviceName();
+  /** Starts watching {@code mesh}'s own service; {@link #close()} stops it and closes {@code guard}. */
+  InboundSecurity(Mesh mesh, InboundGuard guard) {
+    this.guard = Objects.requireNonNull(guard, "guard");
     this.self = OwnService.open(mesh);
-    this.withoutTls = withoutTls;
-    this.withoutCertificate = withoutCertificate;
   }
 
   /** The registry's view of the service this server serves. */
@@ -61,30 +46,101 @@ final class InboundSecurity implements AutoCloseable {
     return self;
   }
 
+  /** The HTTP status a request refused for {@code kind} is answered with. */
+  static int status(RefusalKind kind) {
+    return switch (kind) {
+      case IDENTITY_REQUIRED -> 503;
+      case ACCESS_DENIED -> 403;
+      case DEADLINE_PASSED -> 504;
+    };
+  }
+
   /**
-   * Whether a request may reach its handler: {@code null} when it may, else why not.
-   *
-   * @param tls whether it came over TLS
-   * @param caller the caller's SPIFFE ID from its verified certificate, or {@code null}
+   * Answers {@code exchange} with the guard's refusal of {@code in}, if any, and records its
+   * status; returns whether it did (and the handler must not run).
    */
-  Refusal check(boolean tls, String caller) {
-    ServiceSnapshot snapshot = self.snapshot();
-    if (caller == null && snapshot.mesh().tls() == TlsMode.STRICT) {
-      return new Refusal(503, service + ": mesh TLS mode is strict but this request came "
-          + (tls ? withoutCertificate : withoutTls), true);
+  boolean refused(HttpExchange exchange, InboundCall in) throws IOException {
+    Refusal refusal = in.refusal();
+    if (refusal == null) return false;
+    int status = status(refusal.kind());
+    if (refusal.kind() == RefusalKind.IDENTITY_REQUIRED) {
+      // The connection can carry no allowed request while the mode stays strict.
+      exchange.getResponseHeaders().set("Connection", "close");
     }
-    AccessDecision decision = decide(snapshot, caller);
-    return decision.allowed() ? null : new Refusal(403, service + ": " + decision.reason(), false);
+    in.status(status);
+    MeshHttpServer.respond(exchange, status, refusal.message());
+    return true;
   }
 
-  /** Whether {@code caller} may call, by the access policy of {@code snapshot}. */
-  private AccessDecision decide(ServiceSnapshot snapshot, String caller) {
-    return access.check(snapshot.config().server(), snapshot.mesh().trustDomain(), caller);
-  }
+  /**
+   * {@code request} with how it came, for the guard: over TLS or not, and the SPIFFE ID of the
+   * client certificate the TLS session verified ({@code null} for none).
+   */
+  static InboundRequest verified(InboundRequest request, boolean tls, String peerIdentity) {
+    return new InboundRequest() {
+      @Override
+      public String method() {
+        return request.method();
+      }
 
+      @Override
+      public String header(String lowerCaseName) {
+        return request.header(lowerCaseName);
+      }
+
+      @Override
+      public List<String> headers(String lowerCaseName) {
+        return request.headers(lowerCaseName);
+      }
+
+      @Override
+      public Iterable<String> headerNames() {
+        return request.headerNames();
+      }
+
+      @Override
+      public boolean tls() {
+        return tls;
+      }
+
+      @Override
+      public String peerIdentity() {
+        return peerIdentity;
+      }
+
+      @Override
+      public String scheme() {
+        return request.scheme();
+      }
+
+      @Override
+      public String path() {
+        return request.path();
+      }
+
+      @Override
+      public String query() {
+        return request.query();
+      }
+
+      @Override
+      public String route() {
+        return request.route();
+      }
+
+      @Override
+      public InetSocketAddress remoteAddress() {
+        return request.remoteAddress();
+      }
+    };
+  }
 
   @Override
   public void close() {
-    self.close();
+    try {
+      guard.close();
+    } finally {
+      self.close();
+    }
   }
 }

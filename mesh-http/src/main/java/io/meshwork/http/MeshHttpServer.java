@@ -143,9 +143,7 @@ public final class MeshHttpServer implements AutoCloseable {
   private MeshHttpServer(Builder b) throws IOException {
     this.mesh = b.mesh;
     InboundGuard guard = InboundGuard.create(mesh, b.percentileHistograms);
-    this.security = new InboundSecurity(mesh,
-        "over plaintext (a server without a MeshTls, or a connection opened before the mode changed)",
-        "without a client certificate (a connection opened before the mode changed)");
+    this.security = new InboundSecurity(mesh, guard);
     InetSocketAddress address = new InetSocketAddress(b.host, b.port);
     try {
       if (b.tls != null) {
@@ -360,12 +358,11 @@ public final class MeshHttpServer implements AutoCloseable {
       boolean tls = ServerTls.isTls(session);
       String caller = tls ? MeshTls.peerIdentity(session).map(SpiffeId::toString).orElse(null) : null;
       Context parent = Context.current();
-      if (caller != null) parent = MeshContext.withCallerIdentity(parent, caller);
       ResponseBody body = new ResponseBody(exchange.getResponseBody());
       exchange.setStreams(null, body);
       InboundCall in = null;
       try {
-        in = guard.begin(new ExchangeRequest(exchange, tls), parent);
+        in = guard.begin(InboundSecurity.verified(new ExchangeRequest(exchange, tls), tls, caller), parent);
         serve(exchange, in, tls, session, caller, body);
       } finally {
         try {
@@ -385,18 +382,7 @@ public final class MeshHttpServer implements AutoCloseable {
         // Old enough: the client reconnects for its next request, with a new handshake.
         exchange.getResponseHeaders().set("Connection", "close");
       }
-      InboundSecurity.Refusal refusal = security.check(tls, caller);
-      if (refusal != null) {
-        if (refusal.obsoleteConnection()) exchange.getResponseHeaders().set("Connection", "close");
-        in.status(refusal.status());
-        respond(exchange, refusal.status(), refusal.reason());
-        return;
-      }
-      if (in.refused()) {
-        in.status(in.refusalStatus());
-        respond(exchange, in.refusalStatus(), in.refusal());
-        return;
-      }
+      if (security.refused(exchange, in)) return;
       try (Scope ignored = in.context().makeCurrent()) {
         handler.handle(exchange);
         in.status(exchange.getResponseCode());

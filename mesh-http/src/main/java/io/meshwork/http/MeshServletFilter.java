@@ -5,6 +5,7 @@ import io.meshwork.core.MeshContext;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
 import io.meshwork.core.inbound.InboundRequest;
+import io.meshwork.core.inbound.Refusal;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.SpiffeId;
 import io.opentelemetry.context.Context;
@@ -27,9 +28,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The mesh's inbound guard as a Jakarta Servlet filter: the caller's deadline and trace context
- * become the OpenTelemetry context the rest of the chain runs in, and a request whose deadline
- * has already passed is answered 504 with the reason before the chain runs. Register it first in
+ * The mesh's inbound guard as a Jakarta Servlet filter: the caller's deadline, trace context and
+ * verified identity become the OpenTelemetry context the rest of the chain runs in, and a request
+ * the guard refuses (for one whose deadline has already passed: 504) is answered with the reason
+ * before the chain runs. Register it first in
  * the chain.
  *
  * <p><b>Mutual TLS</b> is the container's: give its TLS connector mesh-tls's key and trust
@@ -40,18 +42,20 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>the caller's identity is the SPIFFE ID of the client certificate the container verified
- *       ({@code jakarta.servlet.request.X509Certificate}, its first element) and nothing else: a
- *       header claiming an identity is never read. It goes into the chain's context ({@link
- *       MeshContext#callerIdentity}) and tags {@code mesh.server.requests};
- *   <li>while the registry's mode is strict, a request without a client certificate (plaintext,
- *       or TLS without one) is refused with 503;
- *   <li>the service's access policy ({@code server.allow}) refuses a caller it does not allow
- *       with 403, the reason in the body.
+ *       ({@code jakarta.servlet.request.X509Certificate}, its first element, on a secure request)
+ *       and nothing else: a header claiming an identity is never read. The guard puts it into
+ *       the chain's context ({@link MeshContext#callerIdentity}) and tags {@code
+ *       mesh.server.requests} with it;
+ *   <li>the guard's inbound rule ({@link InboundGuard}) decides, and the filter answers its
+ *       refusals as {@link MeshHttpServer} does: identity required (strict mode, no client
+ *       certificate: plaintext or TLS without one) 503, access denied ({@code server.allow}) 403,
+ *       deadline passed 504, the reason in the body; each recorded on {@code
+ *       mesh.server.requests} as outcome {@code refused} with its kind as {@code error.type}.
  * </ul>
  *
  * The filter trusts the container's verification: behind a container that accepts certificates
- * of other CAs, the identity is only what the certificate claims. It watches the service in the
- * registry until {@link #destroy()}.
+ * of other CAs, the identity is only what the certificate claims. Its guard watches the service
+ * in the registry until {@link #destroy()}, which closes it.
  *
  * <p>A request whose chain fails with the container's sign that the client went away (Tomcat's
  * {@code ClientAbortException}, Jetty's {@code EofException}) is recorded as cancelled ({@link
@@ -65,24 +69,24 @@ public final class MeshServletFilter implements Filter {
   public static final String CERTIFICATE_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
 
   private final InboundGuard guard;
-  private final InboundSecurity security;
 
   public MeshServletFilter(Mesh mesh) {
     this(mesh, InboundGuard.create(Objects.requireNonNull(mesh, "mesh")));
   }
 
-  /** With a guard of its own, e.g. {@code InboundGuard.create(mesh, true)} for percentile histograms. */
+  /**
+   * With a guard of its own, e.g. {@code InboundGuard.create(mesh, true)} for percentile
+   * histograms; the filter closes it in {@link #destroy()}.
+   */
   public MeshServletFilter(Mesh mesh, InboundGuard guard) {
     Objects.requireNonNull(mesh, "mesh");
     this.guard = Objects.requireNonNull(guard, "guard");
-    String withoutCertificate = "without a client certificate (plaintext, or TLS without one)";
-    this.security = new InboundSecurity(mesh, withoutCertificate, withoutCertificate);
   }
 
-  /** Stops watching the service in the registry. */
+  /** Closes the guard: it stops watching the service in the registry. */
   @Override
   public void destroy() {
-    security.close();
+    guard.close();
   }
 
   @Override
@@ -97,18 +101,12 @@ public final class MeshServletFilter implements Filter {
     // The caller's identity comes from the certificate the container verified, never from a header.
     X509Certificate leaf = leaf(req);
     String caller = MeshTls.identityOf(leaf).map(SpiffeId::toString).orElse(null);
-    Context parent = Context.current();
-    if (caller != null) parent = MeshContext.withCallerIdentity(parent, caller);
-    try (InboundCall in = guard.begin(new ServletRequestView(req), parent)) {
-      InboundSecurity.Refusal refusal = security.check(req.isSecure(), caller);
+    try (InboundCall in = guard.begin(new ServletRequestView(req, caller), Context.current())) {
+      Refusal refusal = in.refusal();
       if (refusal != null) {
-        in.status(refusal.status());
-        refuse(res, refusal.status(), refusal.reason());
-        return;
-      }
-      if (in.refused()) {
-        in.status(in.refusalStatus());
-        refuse(res, in.refusalStatus(), in.refusal());
+        int status = InboundSecurity.status(refusal.kind());
+        in.status(status);
+        refuse(res, status, refusal.message());
         return;
       }
       try (Scope ignored = in.context().makeCurrent()) {
@@ -144,9 +142,21 @@ public final class MeshServletFilter implements Filter {
 
   private static final class ServletRequestView implements InboundRequest {
     private final HttpServletRequest request;
+    private final String peerIdentity;
 
-    ServletRequestView(HttpServletRequest request) {
+    ServletRequestView(HttpServletRequest request, String peerIdentity) {
       this.request = request;
+      this.peerIdentity = peerIdentity;
+    }
+
+    @Override
+    public boolean tls() {
+      return request.isSecure();
+    }
+
+    @Override
+    public String peerIdentity() {
+      return peerIdentity;
     }
 
     @Override

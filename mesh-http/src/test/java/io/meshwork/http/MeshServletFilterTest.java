@@ -97,8 +97,9 @@ class MeshServletFilterTest {
     FakeResponse res = filter(request(null, Map.of()));
 
     assertThat(res.status).isEqualTo(503);
-    assertThat(res.body()).isEqualTo("greeter: mesh TLS mode is strict but this request came without a client"
-        + " certificate (plaintext, or TLS without one)\n");
+    assertThat(res.body()).isEqualTo("greeter: this service requires mutual TLS (mesh TLS mode is strict): every"
+        + " call needs a verified client identity, but this call came over plaintext (a client without a MeshTls, a"
+        + " server without a MeshTls, or a connection opened before the mode changed)\n");
     assertThat(chainCaller.get()).isNull();
   }
 

@@ -142,8 +142,9 @@ class PermissiveModeIntegrationTest {
     try (Response r = get(plain, url)) {
       assertThat(r.code()).isEqualTo(503);
       assertThat(r.header("Connection")).isEqualTo("close");
-      assertThat(r.body().string()).isEqualTo("greeter: mesh TLS mode is strict but this request came over plaintext"
-          + " (a server without a MeshTls, or a connection opened before the mode changed)\n");
+      assertThat(r.body().string()).isEqualTo("greeter: this service requires mutual TLS (mesh TLS mode is strict):"
+          + " every call needs a verified client identity, but this call came over plaintext (a client without a"
+          + " MeshTls, a server without a MeshTls, or a connection opened before the mode changed)\n");
     }
     assertThat(greeter.hits.get()).isEqualTo(1);
     assertThat(plain.connectionPool().connectionCount()).as("the connection closed").isZero();
@@ -162,8 +163,9 @@ class PermissiveModeIntegrationTest {
     try (Response r = get(anonymous, url)) {
       assertThat(r.code()).as("the connection opened in permissive mode").isEqualTo(503);
       assertThat(r.header("Connection")).isEqualTo("close");
-      assertThat(r.body().string()).isEqualTo("greeter: mesh TLS mode is strict but this request came without a client"
-          + " certificate (a connection opened before the mode changed)\n");
+      assertThat(r.body().string()).isEqualTo("greeter: this service requires mutual TLS (mesh TLS mode is strict):"
+          + " every call needs a verified client identity, but this call came over TLS without a client certificate"
+          + " (a connection opened before the mode changed)\n");
     }
     assertThat(catchThrowableOfType(IOException.class, () -> hello(anonymous, url))).as("a new connection").isNotNull();
     assertThat(greeter.hits.get()).isEqualTo(1);
