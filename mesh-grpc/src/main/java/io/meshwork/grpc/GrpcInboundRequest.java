@@ -14,11 +14,29 @@ final class GrpcInboundRequest implements InboundRequest {
   private final String fullMethodName;
   private final Metadata headers;
   private final ServerCall<?, ?> call;
+  private final boolean tls;
+  private final String peerIdentity;
 
-  GrpcInboundRequest(String fullMethodName, Metadata headers, ServerCall<?, ?> call) {
+  /**
+   * @param tls whether the call's connection has a TLS session
+   * @param peerIdentity the SPIFFE ID of the client certificate that session verified, or {@code null}
+   */
+  GrpcInboundRequest(String fullMethodName, Metadata headers, ServerCall<?, ?> call, boolean tls, String peerIdentity) {
     this.fullMethodName = fullMethodName;
     this.headers = headers;
     this.call = call;
+    this.tls = tls;
+    this.peerIdentity = peerIdentity;
+  }
+
+  @Override
+  public boolean tls() {
+    return tls;
+  }
+
+  @Override
+  public String peerIdentity() {
+    return peerIdentity;
   }
 
   @Override

@@ -14,11 +14,7 @@ import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
-import io.meshwork.core.model.TlsMode;
-import io.meshwork.core.registry.ServiceSnapshot;
-import io.meshwork.tls.AccessDecision;
-import io.meshwork.tls.AccessPolicy;
-import io.meshwork.tls.AccessPolicyCache;
+import io.meshwork.core.inbound.Refusal;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.SpiffeId;
 import io.opentelemetry.context.Context;
@@ -38,16 +34,17 @@ import javax.net.ssl.SSLSession;
  *       connection's TLS session ({@link Grpc#TRANSPORT_ATTR_SSL_SESSION}, verified by the mesh's
  *       trust manager during the handshake), and nothing else: metadata that claims an identity
  *       ({@code x-forwarded-client-cert}, ...) is never read. It goes into the handler's context
- *       ({@link MeshContext#callerIdentity}) and tags {@code mesh.server.requests} with the
- *       caller's service;
- *   <li>while the registry's mode is {@code strict}, a call that came over plaintext (a
- *       connection opened before the change, or a server without a {@link MeshTls}) is refused
- *       with UNAVAILABLE;
- *   <li>the service's access policy ({@code server.allow} in the registry, {@link AccessPolicy})
- *       decides whether the caller may call: a denied call ends with PERMISSION_DENIED, the
- *       reason (naming the caller and the rule) as its description, before the handler runs;
- *   <li>a call whose deadline has passed by the time it would be handled (it queued too long) is
- *       refused with DEADLINE_EXCEEDED before the handler runs;
+ *       ({@link MeshContext#callerIdentity}, set by the guard) and tags {@code
+ *       mesh.server.requests} with the caller's service;
+ *   <li>the guard's inbound rule ({@link InboundGuard}, the same for mesh-http) decides whether
+ *       the call may reach its handler, and this maps its refusal ({@link Statuses#code}), with
+ *       the refusal's message (naming the service and the rule) as the description: identity
+ *       required (mode {@code strict} and no verified client identity: plaintext, or TLS without
+ *       a client certificate on a connection opened before the mode changed, or a server without
+ *       a {@link MeshTls}) → UNAVAILABLE; access denied ({@code server.allow}) → PERMISSION_DENIED;
+ *       deadline passed by the time the call would be handled (it queued too long) →
+ *       DEADLINE_EXCEEDED. A refused call is recorded as outcome {@code refused}, its kind as
+ *       {@code error.type};
  *   <li>every callback of the handler runs inside the call's OpenTelemetry context;
  *   <li>{@code mesh.server.requests} is recorded when the call completes or is cancelled, its
  *       status tag the HTTP status that stands for the gRPC code the handler closed it with (200
@@ -61,10 +58,8 @@ import javax.net.ssl.SSLSession;
  * streams live as long as the connection and are not requests, and clients check health before
  * any call (the TLS handshake has already authenticated them in strict mode).
  *
- * <p>Cost per call, on top of the guard: a volatile read of the service's snapshot and, with
- * TLS, a map lookup in the session for the identity (cached there by {@link
- * MeshTls#peerIdentity}) and one hash lookup for the access decision. The {@link AccessPolicy} is
- * rebuilt only when the registry's policy or trust domain changes.
+ * <p>Cost per call, on top of the guard: with TLS, a map lookup in the session for the identity
+ * (cached there by {@link MeshTls#peerIdentity}).
  *
  * <p>Installed by {@link MeshGrpc#server}, {@link MeshGrpc#serverBuilder} and {@link
  * MeshGrpc#configure}, outermost. Thread-safe.
@@ -74,14 +69,10 @@ public final class MeshServerInterceptor implements ServerInterceptor {
 
   private final InboundGuard guard;
   private final Ticker ticker;
-  private final OwnService self;
-  private final AccessPolicyCache access = new AccessPolicyCache();
-
 
   MeshServerInterceptor(Mesh mesh) {
     this.guard = InboundGuard.create(mesh);
     this.ticker = mesh.ticker();
-    this.self = OwnService.open(mesh);
   }
 
   /**
@@ -90,7 +81,7 @@ public final class MeshServerInterceptor implements ServerInterceptor {
    * {@link MeshGrpc#serverBuilder} watches for as long as the registry lives.
    */
   void close() {
-    self.close();
+    guard.close();
   }
 
   @Override
@@ -109,42 +100,16 @@ public final class MeshServerInterceptor implements ServerInterceptor {
     // The caller's identity comes from the TLS session alone, never from the metadata.
     SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     String caller = session == null ? null : MeshTls.peerIdentity(session).map(SpiffeId::toString).orElse(null);
-    if (caller != null) {
-      parent = MeshContext.withCallerIdentity(parent, caller);
-    }
-    InboundCall in = guard.begin(new GrpcInboundRequest(name, headers, call), parent);
+    InboundCall in = guard.begin(new GrpcInboundRequest(name, headers, call, session != null, caller), parent);
     RpcSpans.describeServer(in.span(), call.getMethodDescriptor());
 
-    ServiceSnapshot snapshot = self.snapshot();
-    Status denied = null;
-    if (session == null && snapshot.mesh().tls() == TlsMode.STRICT) {
-      denied = Status.UNAVAILABLE.withDescription(guard.service() + ": this service requires mutual TLS (mesh TLS mode"
-          + " is strict) but this call came over plaintext: give the client a MeshTls (MeshGrpc.channel(mesh,"
-          + " service, tls)); or the connection was opened before the mode changed, or the server has no MeshTls");
-    } else {
-      AccessDecision decision = decide(snapshot, caller);
-      if (!decision.allowed()) {
-        denied = Status.PERMISSION_DENIED.withDescription(guard.service() + ": " + decision.reason());
-      }
-    }
-    if (denied != null) {
-      in.status(Statuses.httpStatus(denied.getCode()));
-      RpcSpans.serverStatus(in.span(), denied);
+    Refusal refusal = in.refusal();
+    if (refusal != null) {
+      Status status = Statuses.of(refusal);
+      in.status(Statuses.httpStatus(status.getCode()));
+      RpcSpans.serverStatus(in.span(), status);
       try {
-        call.close(denied, new Metadata());
-      } finally {
-        in.close();
-      }
-      return new ServerCall.Listener<>() {};
-    }
-
-    if (in.refused() || (deadline != null && deadline.isExpired())) {
-      in.status(504);
-      Status refusal = Status.DEADLINE_EXCEEDED.withDescription(guard.service()
-          + ": deadline exceeded before " + name + " was handled");
-      RpcSpans.serverStatus(in.span(), refusal);
-      try {
-        call.close(refusal, new Metadata());
+        call.close(status, new Metadata());
       } finally {
         in.close();
       }
@@ -173,12 +138,6 @@ public final class MeshServerInterceptor implements ServerInterceptor {
     }
     return new InContext<>(delegate, in, grpcContext);
   }
-
-  /** Whether {@code caller} may call, by the access policy of {@code snapshot}. */
-  private AccessDecision decide(ServiceSnapshot snapshot, String caller) {
-    return access.check(snapshot.config().server(), snapshot.mesh().trustDomain(), caller);
-  }
-
 
   /**
    * Runs each callback inside the call's OpenTelemetry context; records the call when it ends:

@@ -2,6 +2,8 @@ package io.meshwork.grpc;
 
 import io.grpc.Status;
 import io.meshwork.core.MeshException;
+import io.meshwork.core.inbound.Refusal;
+import io.meshwork.core.inbound.RefusalKind;
 
 /** Maps between mesh failures and gRPC {@link Status}es, at the edges only. */
 final class Statuses {
@@ -38,6 +40,25 @@ final class Statuses {
    */
   static Status of(MeshException e) {
     return Status.fromCodeValue(e.grpcCode()).withDescription(e.getMessage()).withCause(e);
+  }
+
+  /**
+   * The code a call the inbound guard refused for {@code kind} ends with: identity required →
+   * UNAVAILABLE (the connection can carry no call while the mode stays strict; as a channel
+   * without an identity fails, and HTTP's 503), access denied → PERMISSION_DENIED (403), deadline
+   * passed → DEADLINE_EXCEEDED (504).
+   */
+  static Status.Code code(RefusalKind kind) {
+    return switch (kind) {
+      case IDENTITY_REQUIRED -> Status.Code.UNAVAILABLE;
+      case ACCESS_DENIED -> Status.Code.PERMISSION_DENIED;
+      case DEADLINE_PASSED -> Status.Code.DEADLINE_EXCEEDED;
+    };
+  }
+
+  /** The status a call the inbound guard refused ends with: {@link #code}, the refusal's message as description. */
+  static Status of(Refusal refusal) {
+    return Status.fromCode(code(refusal.kind())).withDescription(refusal.message());
   }
 
   /** The HTTP status that stands for {@code code} in server meters. */

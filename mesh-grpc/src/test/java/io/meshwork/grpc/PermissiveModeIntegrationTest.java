@@ -7,6 +7,9 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.inbound.InboundGuard;
 import io.meshwork.core.model.MeshSettings;
@@ -15,6 +18,8 @@ import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.grpc.test.GreeterGrpc;
 import io.meshwork.grpc.test.HelloRequest;
 import io.meshwork.tls.DevCertificateAuthority;
+import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.PeerIdentityPolicy;
 import io.meshwork.tls.testing.Pki;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +103,36 @@ class PermissiveModeIntegrationTest {
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(greeter.hellos.get()).isZero();
+  }
+
+  @Test
+  void aTlsChannelWithoutAClientCertificateIsAnonymousInPermissiveModeAndRefusedOnceTheModeIsStrict() throws Exception {
+    // A plain gRPC channel that verifies greeter's certificate but has none of its own.
+    SslContext withoutCertificate = GrpcSslContexts.forClient()
+        .trustManager(pki.tls("frontend").trustManager(PeerIdentityPolicy.service(Pki.TRUST_DOMAIN, "greeter")))
+        .protocols(MeshTls.PROTOCOLS)
+        .build();
+    ManagedChannel anonymous = keep(NettyChannelBuilder.forTarget("dns:///127.0.0.1:" + greeter.port())
+        .sslContext(withoutCertificate).overrideAuthority("greeter:1").build());
+    hello(anonymous);
+    assertThat(greeter.lastCaller).as("permissive: TLS without a certificate is anonymous").isEmpty();
+
+    // Strict: a verified client identity on every call, so the connection opened in permissive
+    // mode (TLS, but no client certificate) carries no call any more, as on a mesh HTTP server.
+    registry.setMesh(new MeshSettings(Pki.TRUST_DOMAIN, TlsMode.STRICT));
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> hello(anonymous));
+
+    assertThat(e).as("the call was refused").isNotNull();
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.getStatus().getDescription()).isEqualTo("greeter: this service requires mutual TLS (mesh TLS mode is"
+        + " strict): every call needs a verified client identity, but this call came over TLS without a client"
+        + " certificate (a connection opened before the mode changed)");
+    assertThat(greeter.hellos.get()).as("handlers run").isEqualTo(1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> {
+      var t = serverMesh.meterRegistry().find(InboundGuard.REQUESTS).tags("caller", "unknown", "outcome", "refused",
+          "status", "503", "error.type", "identity-required").timer();
+      return t != null && t.count() == 1;
+    });
   }
 
   @Test
