@@ -38,7 +38,8 @@ import io.meshwork.tls.PeerIdentityPolicy;
  *
  * A mode change reaches connections accepted after it; those already open are recycled by the
  * server's maximum connection age, and meanwhile {@link MeshServerInterceptor} refuses calls
- * that came over plaintext while the mode is strict.
+ * that came without a client certificate (plaintext, or TLS opened in permissive mode) while the
+ * mode is strict.
  *
  * <p>gRPC-Java has no public API for choosing a connection's security per connection, so this
  * goes through grpc-netty's {@code Internal*} accessors, as {@link ClientNegotiator} does, and

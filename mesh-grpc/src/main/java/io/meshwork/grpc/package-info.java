@@ -89,8 +89,8 @@
  *       client's first byte (a TLS record is {@code 0x16}, the HTTP/2 preface starts with {@code
  *       P}), so plaintext and mTLS share a port. A mode change reaches new connections; the
  *       balancer replaces a channel's connections when the resolver reports a new mode, and
- *       servers refuse plaintext calls while strict and recycle connections after their maximum
- *       age.
+ *       servers refuse calls without a verified client certificate while strict (the inbound
+ *       guard's rule, shared with mesh-http) and recycle connections after their maximum age.
  *   <li><i>Rotation.</i> Netty contexts are built once over the mesh's rotating key manager and
  *       SPIFFE trust manager, which read the identity's current certificate and bundle at each
  *       handshake. Sessions are never resumed ({@link io.meshwork.grpc.NettyTls}): a resumed
@@ -122,7 +122,8 @@
  * transparent retries of streams a server refused unprocessed (GOAWAY) happen only for
  * idempotent methods. TLS: the access policy is per service, not per method; a connection opened
  * under another mode lives on until the balancer replaces it (clients) or its maximum age
- * (servers), and its calls are refused meanwhile if it is plaintext and the mode became strict;
+ * (servers), and its calls are refused meanwhile if it has no client certificate (plaintext, or
+ * TLS opened in permissive mode) and the mode became strict;
  * the server does not log refused handshakes (gRPC logs them at FINE).
  *
  * <p>Threading and cost: picker and interceptor hold no lock on the hot path except one

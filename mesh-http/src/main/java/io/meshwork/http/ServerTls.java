@@ -36,7 +36,8 @@ import javax.net.ssl.TrustManager;
  * always an {@code HttpsServer}, and a plaintext connection goes through an engine that copies
  * bytes unchanged. A mode change reaches connections accepted after it; those already open are
  * recycled by the server's maximum connection age, and meanwhile the server refuses requests
- * that came over plaintext while the mode is strict.
+ * that came without a client certificate (plaintext, or TLS opened in permissive mode) while the
+ * mode is strict.
  *
  * <p>The certificate presented is the identity's current one at each handshake (the rotating key
  * manager), and sessions are never resumed (mesh-tls's contexts), so rotation needs no restart.

@@ -6,7 +6,8 @@ import io.meshwork.core.model.ServerPolicy;
  * The access policy in force for a service whose {@code server.allow} and trust domain come from
  * live registry snapshots: {@link #check} builds an {@link AccessPolicy} only when the policy or
  * the trust domain differs from the last one, so a request costs one comparison and one lookup.
- * Both servers (mesh-http's and mesh-grpc's) use it.
+ * Mesh servers no longer use it: their inbound guard (mesh-core's {@code InboundGuard}) checks
+ * {@code server.allow} itself, with the same rules and wording.
  *
  * <p>A trust domain that is not a SPIFFE trust domain can name no caller: then only
  * {@code allow: *} admits anyone, and every other policy refuses, saying why.

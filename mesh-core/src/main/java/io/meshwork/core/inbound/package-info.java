@@ -1,8 +1,10 @@
 /**
  * The server side of the mesh, independent of any transport: the {@link
  * io.meshwork.core.inbound.InboundGuard} reads the caller's deadline and trace context from
- * request headers, starts the server span, refuses a request whose deadline has already passed,
- * and records the server's golden metrics. Server transports (mesh-http's embedded server and
+ * request headers, starts the server span, decides the one inbound rule of every mesh server
+ * (identity required in strict mode, access policy, deadline passed; a {@link
+ * io.meshwork.core.inbound.Refusal} each transport maps to its status), puts the verified caller
+ * identity into the handler's context, and records the server's golden metrics. Server transports (mesh-http's embedded server and
  * servlet filter, mesh-grpc's server interceptor) adapt their request to {@link
  * io.meshwork.core.inbound.InboundRequest} and run the handler inside {@link
  * io.meshwork.core.inbound.InboundCall#context()}.
