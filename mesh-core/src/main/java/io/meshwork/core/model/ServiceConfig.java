@@ -11,7 +11,9 @@ import java.util.Set;
  *
  * @param name the service name, {@code [a-z0-9]([a-z0-9.-]*[a-z0-9])?}, at most 63 characters
  * @param protocol default {@code http}
- * @param endpoints its instances; addresses are unique
+ * @param endpoints its instances; addresses are unique. An endpoint with named ports is kept
+ *     with its {@link Endpoint#address() address} on the port named by {@code protocol} when it
+ *     names one, else on its first port (see {@link Endpoint#withPrimaryFor})
  * @param client how callers call it
  * @param server how it accepts calls
  */
@@ -21,7 +23,10 @@ public record ServiceConfig(
   public ServiceConfig {
     checkName(name);
     Check.notNull("protocol", protocol);
-    endpoints = List.copyOf(Check.notNull("endpoints", endpoints));
+    Check.notNull("endpoints", endpoints);
+    List<Endpoint> primary = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) primary.add(Check.notNull("endpoints", e).withPrimaryFor(protocol));
+    endpoints = List.copyOf(primary);
     Set<Address> seen = new HashSet<>();
     for (Endpoint e : endpoints) {
       if (!seen.add(e.address())) {
@@ -67,7 +72,8 @@ public record ServiceConfig(
     Set<Address> seen = new HashSet<>();
     for (Endpoint e : endpoints) seen.add(e.address());
     for (Endpoint e : extra) {
-      if (seen.add(e.address())) all.add(e);
+      Endpoint p = e.withPrimaryFor(protocol);
+      if (seen.add(p.address())) all.add(p);
     }
     return new ServiceConfig(name, protocol, all, client, server);
   }

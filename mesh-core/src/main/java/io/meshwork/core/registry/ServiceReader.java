@@ -39,14 +39,14 @@ final class ServiceReader {
   private Optional<ServiceConfig> service(String name, Fields f) {
     Protocol protocol = f.parsed("protocol", Defaults.PROTOCOL, "http or grpc",
         Choices.parser(Protocol.values(), Protocol::documentName));
-    List<Endpoint> eps = f.object("endpoints", List.of(), this::endpoints);
+    List<Endpoint> eps = f.object("endpoints", List.of(), (node, path) -> endpoints(node, path, protocol));
     ClientPolicy clientPolicy = f.object("client", ClientPolicy.DEFAULT, client::read);
     ServerPolicy server = f.object("server", ServerPolicy.DEFAULT, this::server);
     return f.build("", () -> ServiceConfig.builder(name)
         .protocol(protocol).endpoints(eps).client(clientPolicy).server(server).build());
   }
 
-  private Optional<List<Endpoint>> endpoints(Node node, String path) {
+  private Optional<List<Endpoint>> endpoints(Node node, String path, Protocol protocol) {
     Optional<SequenceNode> seq = reader.list(node, path, "a list of endpoints");
     if (seq.isEmpty()) {
       return Optional.empty();
@@ -58,7 +58,7 @@ final class ServiceReader {
     for (int i = 0; i < items.size(); i++) {
       Node item = items.get(i);
       String itemPath = NodeReader.element(path, i);
-      Optional<Endpoint> endpoint = endpoints.read(item, itemPath);
+      Optional<Endpoint> endpoint = endpoints.read(item, itemPath, protocol);
       if (endpoint.isEmpty()) {
         continue;
       }
