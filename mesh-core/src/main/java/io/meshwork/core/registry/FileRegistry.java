@@ -57,18 +57,31 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
  * recorded per distinct broken content, however many polls see it. A half-written file is
  * just such a broken content, superseded at the next poll.
  *
+ * <p>Some valid documents are probably mistakes: a service without endpoints ({@code
+ * endpoints: []} or none written), a document without services. They are accepted, and one
+ * {@linkplain Builder#registrationTtl registration TTL} after such a document went into force
+ * each is logged at WARN (naming the file, line and service) and counted as {@code
+ * mesh.registry.warnings{reason=no-endpoints}} or {@code {reason=no-services}}, unless by then
+ * the service (for no-services: any service) has registered endpoints: a service whose servers
+ * register at run time legitimately lists none. The wait gives such servers, in this process or
+ * another, the time to register.
+ *
  * <h2>Registrations</h2>
  *
  * {@link #register} writes one file per endpoint into the hidden folder {@value
  * #REGISTRATIONS_FOLDER} beside the documents (inside the folder, or in the parent folder of
- * a single file), named {@code <service>--<uuid>.yaml}, holding the endpoint mapping
- * ({@code address, zone, weight, labels}) and written atomically. Every registry over the
+ * a single file), named {@code <service>--<registry id>.<sequence>.yaml}, holding the endpoint
+ * mapping ({@code address, zone, weight, labels}, or {@code address: <host>, ports: {...}} for
+ * named ports) and written atomically. Every registry over the
  * same path, in this process or another on the machine, picks it up at its next poll. The
  * owner renews the file's modification time every third of the {@linkplain
  * Builder#registrationTtl TTL}; readers ignore a file not renewed for a TTL (its process
  * died) and delete it after three. Registered endpoints join their service after the
  * document's own, in file-name order; a registration makes an otherwise unknown service
- * known, with default policies. A malformed registration file is ignored, with one WARN log
+ * known, with default policies. Registrations with named ports ({@link Endpoint#ofPort}) made
+ * through one registry object (one process) with the same host are merged into one endpoint
+ * holding all their ports (the registry id in the file name tells whose they are); closing one
+ * removes only its ports. A malformed registration file is ignored, with one WARN log
  * and one rejected count per content. Closing a registration deletes its file, and this
  * registry's watches see that at once.
  *
@@ -104,9 +117,14 @@ public final class FileRegistry implements Registry {
   private final long ttlMillis;
   private final Counter applied;
   private final Counter rejected;
+  private final Counter noEndpointsWarnings;
+  private final Counter noServicesWarnings;
   private final SnapshotPublisher publisher;
   private final ScheduledExecutorService executor;
   private final AtomicLong polls = new AtomicLong();
+  /** Prefix of this registry's registration ids: whose registrations are merged by host. */
+  private final String instanceId = UUID.randomUUID().toString();
+  private final AtomicLong registrationSequence = new AtomicLong();
   private volatile Thread pollThread;
   private volatile InvalidDocumentException lastError;
 
@@ -119,6 +137,9 @@ public final class FileRegistry implements Registry {
   private Map<String, Registered> others = Map.of(); // live ones, by file name
   private final Map<String, RegistrationFile> seenFiles = new HashMap<>(); // by file name
   private Map<String, List<Endpoint>> registeredByService = Map.of();
+  // Probable mistakes of the document in force, logged once a TTL after it went into force.
+  private Parsed pendingWarnings;
+  private long warnAtNanos;
 
   /** Starts building a registry over {@code path}: one YAML file or a folder of them. */
   public static Builder builder(Path path) {
@@ -139,19 +160,22 @@ public final class FileRegistry implements Registry {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read registry " + path + ": " + e, e);
     }
-    MeshDocument initial = parse(sources); // throws InvalidDocumentException
+    Parsed initial = parse(sources); // throws InvalidDocumentException
 
     MeterRegistry meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
     this.applied = updates(meters, "applied");
     this.rejected = updates(meters, "rejected");
+    this.noEndpointsWarnings = warnings(meters, "no-endpoints");
+    this.noServicesWarnings = warnings(meters, "no-services");
 
     publisher.change(() -> {
-      document = initial;
+      document = initial.document();
+      scheduleWarnings(initial);
       lastSeen = sources;
       applied.increment();
       scanRegistrations();
     });
-    log.info("Registry {} in force: {} services", path, initial.services().size());
+    log.info("Registry {} in force: {} services", path, initial.document().services().size());
 
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, THREAD_NAME);
@@ -169,6 +193,13 @@ public final class FileRegistry implements Registry {
     return Counter.builder("mesh.registry.updates")
         .description("Registry documents and registrations applied or rejected")
         .tag("result", result)
+        .register(meters);
+  }
+
+  private static Counter warnings(MeterRegistry meters, String reason) {
+    return Counter.builder("mesh.registry.warnings")
+        .description("Registry documents accepted with a probable mistake, by reason")
+        .tag("reason", reason)
         .register(meters);
   }
 
@@ -213,7 +244,8 @@ public final class FileRegistry implements Registry {
   public Registration register(String service, Endpoint endpoint) {
     ServiceConfig.checkName(service);
     Objects.requireNonNull(endpoint, "endpoint");
-    String fileName = service + SEPARATOR + UUID.randomUUID() + REGISTRATION_SUFFIX;
+    String fileName = service + SEPARATOR + instanceId + "." + String.format("%09d",
+        registrationSequence.incrementAndGet()) + REGISTRATION_SUFFIX;
     OwnRegistration r = new OwnRegistration(service, endpoint, fileName);
     publisher.change(() -> {
       if (closing) {
@@ -269,6 +301,7 @@ public final class FileRegistry implements Registry {
         if (closing) return;
         pollDocuments();
         scanRegistrations();
+        checkWarnings();
       });
     } catch (RuntimeException e) {
       log.error("Registry {}: poll failed; retrying at the next poll", path, e);
@@ -290,8 +323,10 @@ public final class FileRegistry implements Registry {
     if (sources.equals(lastSeen)) return;
     lastSeen = sources;
     try {
-      MeshDocument next = parse(sources);
+      Parsed parsed = parse(sources);
+      MeshDocument next = parsed.document();
       document = next;
+      scheduleWarnings(parsed);
       lastError = null;
       applied.increment();
       log.info("Registry {} reloaded: {} services", path, next.services().size());
@@ -337,8 +372,42 @@ public final class FileRegistry implements Registry {
     return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
   }
 
-  private static MeshDocument parse(List<DocumentSource> sources) {
-    return sources.isEmpty() ? MeshDocument.EMPTY : MeshDocumentParser.parseAll(sources);
+  private static Parsed parse(List<DocumentSource> sources) {
+    List<ConfigProblem> warnings = new ArrayList<>();
+    MeshDocument document = sources.isEmpty() ? MeshDocument.EMPTY : MeshDocumentParser.parseAll(sources, warnings);
+    return new Parsed(document, List.copyOf(warnings));
+  }
+
+  /** A valid document and its probable mistakes (services without endpoints). */
+  private record Parsed(MeshDocument document, List<ConfigProblem> warnings) {}
+
+  // Called with the lock held.
+  private void scheduleWarnings(Parsed parsed) {
+    pendingWarnings = parsed;
+    warnAtNanos = System.nanoTime() + ttlMillis * 1_000_000L;
+  }
+
+  /**
+   * Logs and counts the probable mistakes of the document in force, once, a registration TTL
+   * after it went into force: by then a process that registers the endpoints of a service
+   * (which legitimately has none in the document) has written or renewed its registration, so
+   * such a service is not warned about. Called with the lock held, on the poll thread.
+   */
+  private void checkWarnings() {
+    Parsed p = pendingWarnings;
+    if (p == null || System.nanoTime() - warnAtNanos < 0) return;
+    pendingWarnings = null;
+    for (ConfigProblem w : p.warnings()) {
+      String service = w.field().substring("services.".length(), w.field().length() - ".endpoints".length());
+      if (registeredByService.containsKey(service)) continue; // its endpoints are registered at run time
+      noEndpointsWarnings.increment();
+      log.warn("Registry document {}", w);
+    }
+    if (p.document().services().isEmpty() && registeredByService.isEmpty()) {
+      noServicesWarnings.increment();
+      log.warn("Registry {}: the document names no services (probably a mistake: an empty or misnamed file;"
+          + " every call through the mesh fails with no-endpoints until services are added or registered)", path);
+    }
   }
 
   /** Every problem on a line of its own, {@code source:line:column: field: message}. */
@@ -403,7 +472,8 @@ public final class FileRegistry implements Registry {
       }
       String service = ServiceConfig.checkName(stem.substring(0, sep));
       Endpoint endpoint = MeshDocumentParser.parseEndpoint(new DocumentSource(file.toString(), content));
-      return new RegistrationFile(content, new Registered(service, endpoint));
+      return new RegistrationFile(content, new Registered(service, owner(stem.substring(sep + SEPARATOR.length())),
+          endpoint));
     } catch (InvalidDocumentException e) {
       rejected.increment();
       log.warn("Ignoring malformed registration {}:{}", file, describe(e));
@@ -454,21 +524,40 @@ public final class FileRegistry implements Registry {
   private void rebuildRegistered() {
     Map<String, Registered> all = new TreeMap<>(others);
     for (Map.Entry<String, OwnRegistration> e : own.entrySet()) {
-      all.put(e.getKey(), new Registered(e.getValue().service, e.getValue().endpoint));
+      all.put(e.getKey(), new Registered(e.getValue().service, instanceId, e.getValue().endpoint));
     }
-    Map<String, List<Endpoint>> byService = new HashMap<>();
+    Map<String, List<RegisteredEndpoints.Entry>> byService = new HashMap<>();
     for (Registered r : all.values()) {
-      byService.computeIfAbsent(r.service(), s -> new ArrayList<>()).add(r.endpoint());
+      byService.computeIfAbsent(r.service(), s -> new ArrayList<>())
+          .add(new RegisteredEndpoints.Entry(r.owner(), r.endpoint()));
     }
-    registeredByService = byService;
+    Map<String, List<Endpoint>> merged = new HashMap<>();
+    byService.forEach((service, entries) -> merged.put(service, RegisteredEndpoints.merge(entries)));
+    registeredByService = merged;
+  }
+
+  /**
+   * Who made a registration, from its id ({@code <registry id>.<sequence>}): registrations of
+   * one owner with named ports and the same host are merged. An id without a sequence (a file
+   * of an older version) is its own owner.
+   */
+  static String owner(String id) {
+    int dot = id.indexOf('.');
+    return dot > 0 ? id.substring(0, dot) : id;
   }
 
   static String endpointYaml(Endpoint endpoint) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("address", endpoint.address().toString());
+    if (endpoint.ports().isEmpty()) {
+      m.put("address", endpoint.address().toString());
+    } else {
+      String host = endpoint.address().host();
+      m.put("address", host.indexOf(':') >= 0 ? "[" + host + "]" : host);
+    }
     if (!endpoint.zone().isEmpty()) m.put("zone", endpoint.zone());
     m.put("weight", endpoint.weight());
     if (!endpoint.labels().isEmpty()) m.put("labels", new TreeMap<>(endpoint.labels()));
+    if (!endpoint.ports().isEmpty()) m.put("ports", new LinkedHashMap<>(endpoint.ports()));
     DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
     return new Dump(settings).dumpToString(m);
   }
@@ -495,7 +584,7 @@ public final class FileRegistry implements Registry {
     }
   }
 
-  private record Registered(String service, Endpoint endpoint) {}
+  private record Registered(String service, String owner, Endpoint endpoint) {}
 
   /** A registration file as last read: its content and what it announces (null if malformed). */
   private record RegistrationFile(String content, Registered registered) {}

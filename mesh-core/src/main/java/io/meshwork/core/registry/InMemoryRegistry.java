@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * <p>Contract: see {@link Registry}. A service is known when the document names it or an
  * endpoint is registered for it; registered endpoints follow the document's own, in the
  * order they were registered (an address the document lists already is not added twice).
+ * Registrations with named ports ({@link Endpoint#ofPort}) and the same host are merged into
+ * one endpoint holding all their ports, as if one process made them all (this registry cannot
+ * tell processes apart); closing one registration removes only its ports.
  * A watch is notified only when its service's snapshot actually changes.
  *
  * <p>Threading: thread-safe. There is no thread of its own: listeners are called
@@ -26,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * #putService}, {@link Registration#close()}, ...), one change at a time under a lock, before
  * that method returns. A listener must not block or wait for another thread that changes
  * this registry.
+ *
+ * <p>Unlike {@link FileRegistry}, it does not warn about services without endpoints or a
+ * document without services: its documents are built by code, usually tests that register
+ * endpoints at run time or check exactly that case, where such warnings would be noise.
  *
  * <p>After {@link #close()}, {@link #watch} and {@link #register} throw {@link
  * IllegalStateException}; the setters still update the document but notify nobody.
@@ -131,7 +138,9 @@ public final class InMemoryRegistry implements Registry {
   private SnapshotPublisher.View view(String service) {
     Map<MemoryRegistration, Endpoint> regs = registered.getOrDefault(service, EMPTY);
     boolean known = document.services().containsKey(service) || !regs.isEmpty();
-    ServiceConfig config = document.service(service).withExtraEndpoints(new ArrayList<>(regs.values()));
+    java.util.List<RegisteredEndpoints.Entry> entries = new ArrayList<>(regs.size());
+    for (Endpoint e : regs.values()) entries.add(new RegisteredEndpoints.Entry("", e));
+    ServiceConfig config = document.service(service).withExtraEndpoints(RegisteredEndpoints.merge(entries));
     return new SnapshotPublisher.View(known, document.mesh(), config);
   }
 

@@ -61,6 +61,16 @@ public final class MeshDocumentParser {
    * @throws NullPointerException if {@code sources} or an element is null
    */
   public static MeshDocument parseAll(List<DocumentSource> sources) {
+    return parseAll(sources, new ArrayList<>());
+  }
+
+  /**
+   * {@link #parseAll(List)}, adding to {@code warnings} what a valid document holds that is
+   * probably a mistake, though allowed: each service without endpoints ({@code endpoints: []}
+   * or none written), at the service's key. (A document without services is the caller's to
+   * judge: in a folder, one file may hold only {@code mesh:}.)
+   */
+  static MeshDocument parseAll(List<DocumentSource> sources, List<ConfigProblem> warnings) {
     List<DocumentSource> all = List.copyOf(sources);
     List<ConfigProblem> problems = new ArrayList<>();
     List<ParsedFile> files = new ArrayList<>();
@@ -72,6 +82,16 @@ public final class MeshDocumentParser {
     MeshDocument document = merge(files, problems);
     if (!problems.isEmpty()) {
       throw new InvalidDocumentException(problems);
+    }
+    for (ParsedFile file : files) {
+      for (ParsedFile.Located<ServiceConfig> s : file.services().values()) {
+        if (s.value().endpoints().isEmpty()) {
+          String name = s.value().name();
+          warnings.add(new ConfigProblem(s.source(), s.line(), s.column(), "services." + name + ".endpoints",
+              "service " + name + " has no endpoints (probably a mistake: calls to " + name
+                  + " fail with no-endpoints until one is listed here or a server registers one)"));
+        }
+      }
     }
     return document;
   }

@@ -29,6 +29,12 @@ public interface Registry extends AutoCloseable {
    * document's own; an address the document lists already is not added twice) until the
    * returned registration is closed, or, for backends with leases, until this process stops
    * renewing it.
+   *
+   * <p>A server registers its own port by name, {@code Endpoint.ofPort(host, "grpc", port)}.
+   * Registrations with named ports that one process makes for the same host are merged into
+   * one endpoint holding all their ports (an HTTP and a gRPC server of one process are one
+   * instance of the service); closing one removes only its ports, and the endpoint goes with
+   * the last. Endpoints without named ports are never merged.
    */
   Registration register(String service, Endpoint endpoint);
 
