@@ -4,6 +4,7 @@ import io.meshwork.core.Destination;
 import io.meshwork.core.EndpointStatus;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Address;
+import io.meshwork.core.model.Protocol;
 import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.TlsMode;
 import java.io.IOException;
@@ -166,7 +167,8 @@ final class HealthChecker {
       Duration timeout = policy.interval().compareTo(MAX_PROBE_TIMEOUT) < 0 ? policy.interval() : MAX_PROBE_TIMEOUT;
       OkHttpClient client = client(service, secure).newBuilder().callTimeout(timeout).build();
       for (EndpointStatus e : d.endpoints()) {
-        probe(client, d, e.endpoint().address(), policy.path(), secure ? "https" : "http", down);
+        probe(client, d, e.endpoint().address(), e.endpoint().addressFor(Protocol.HTTP), policy.path(),
+            secure ? "https" : "http", down);
       }
       if (again) {
         synchronized (this) {
@@ -184,9 +186,10 @@ final class HealthChecker {
       return secured.computeIfAbsent(service, s -> tls.secure(base.newBuilder(), s).build());
     }
 
-    private void probe(OkHttpClient client, Destination d, Address address, String path, String scheme,
-        Set<Address> down) {
-      HttpUrl url = HttpUrl.parse(scheme + "://" + hostPort(address) + path);
+    /** Probes {@code target} (the endpoint's HTTP port) and reports under {@code address}, its identity. */
+    private void probe(OkHttpClient client, Destination d, Address address, Address target, String path,
+        String scheme, Set<Address> down) {
+      HttpUrl url = HttpUrl.parse(scheme + "://" + hostPort(target) + path);
       if (url == null) return;
       Request request = new Request.Builder().url(url).header("User-Agent", "meshwork-health").get().build();
       client.newCall(request).enqueue(new Callback() {

@@ -163,9 +163,10 @@ public final class MeshHttp {
     java.util.List<io.meshwork.core.model.Address> reached = new java.util.ArrayList<>();
     java.util.Map<io.meshwork.core.model.Address, String> failed = new java.util.LinkedHashMap<>();
     for (io.meshwork.core.EndpointStatus e : destination.endpoints()) {
-      io.meshwork.core.model.Address address = e.endpoint().address();
+      io.meshwork.core.model.Address address = e.endpoint().address(); // the engine's name for it
+      io.meshwork.core.model.Address target = e.endpoint().addressFor(io.meshwork.core.model.Protocol.HTTP);
       okhttp3.Request head = new okhttp3.Request.Builder().url("http://" + service + "/").head()
-          .tag(WarmUpTarget.class, new WarmUpTarget(address, timeout.toNanos())).build();
+          .tag(WarmUpTarget.class, new WarmUpTarget(target, timeout.toNanos())).build();
       try (okhttp3.Response r = client.newCall(head).execute()) {
         reached.add(address);
       } catch (java.io.IOException x) {

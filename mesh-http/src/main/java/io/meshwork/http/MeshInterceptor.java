@@ -11,6 +11,7 @@ import io.meshwork.core.NoEndpointsException;
 import io.meshwork.core.Outcome;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.Address;
+import io.meshwork.core.model.Protocol;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.wire.AttemptHeader;
 import io.meshwork.core.wire.TimeoutHeader;
@@ -204,7 +205,9 @@ public final class MeshInterceptor implements Interceptor {
         logAccess(call.service(), call.route(), "-", e, call.attempts(), start, span);
         throw new MeshIOException(e);
       }
-      Address address = attempt.endpoint().address();
+      // The endpoint's port named http when it names its ports (HTTPS too: TLS is negotiated on
+      // that port), else its address; logs name what was contacted.
+      Address address = attempt.endpoint().addressFor(Protocol.HTTP);
       // Each attempt reads the mode, so a change in the registry reaches the next one.
       boolean secure = tls != null && destination.snapshot().mesh().tls() != TlsMode.DISABLED;
       HttpUrl url = secure ? endpointUrls.resolve(request.url(), address, "https") : endpointUrls.resolve(request.url(), address);
