@@ -452,7 +452,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         cancelledNow = cancelled != null;
       }
       Attempt picked = s.attempt;
-      RpcSpans.endClient(trySpan, picked == null ? null : picked.endpoint().address(),
+      RpcSpans.endClient(trySpan, picked == null ? null
+              : picked.endpoint().addressFor(io.meshwork.core.model.Protocol.GRPC),
           s.pickStatus != null ? s.pickStatus : status);
       Decision decision = s.pickDecision;
       if (decision == null) {

@@ -10,6 +10,7 @@ import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.HealthCheckPolicy;
+import io.meshwork.core.model.Protocol;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
@@ -123,7 +124,9 @@ final class MeshNameResolver extends NameResolver {
     if (shutdown) return;
     List<EquivalentAddressGroup> groups = new ArrayList<>();
     for (Endpoint e : snapshot.config().endpoints()) {
-      groups.add(new EquivalentAddressGroup(socketAddress(e.address()),
+      // Connect to the endpoint's port named grpc when it names its ports; the picker finds the
+      // subchannel by the engine's name for the endpoint, its address().
+      groups.add(new EquivalentAddressGroup(socketAddress(e.addressFor(Protocol.GRPC)),
           Attributes.newBuilder().set(ADDRESS, e.address()).build()));
     }
     Attributes.Builder attributes = Attributes.newBuilder().set(SERVICE, service);
