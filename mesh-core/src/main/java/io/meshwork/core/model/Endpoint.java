@@ -158,7 +158,7 @@ public record Endpoint(
   }
 
   private static Map<String, Integer> copyPorts(Map<String, Integer> ports) {
-    if (ports == null || ports.isEmpty()) return Map.of();
+    if (ports == null || ports.isEmpty()) return Collections.emptyMap(); // get(null) is allowed
     Map<String, Integer> copy = new LinkedHashMap<>();
     for (Map.Entry<String, Integer> e : ports.entrySet()) {
       String name = checkPortName(e.getKey());

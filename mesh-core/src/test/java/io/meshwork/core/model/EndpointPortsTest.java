@@ -24,6 +24,8 @@ class EndpointPortsTest {
     assertThat(e.addressFor("grpc")).isEqualTo(new Address("10.0.0.5", 8080));
     assertThat(e.addressFor(Protocol.HTTP)).isEqualTo(new Address("10.0.0.5", 8080));
     assertThat(e.withPrimaryFor(Protocol.GRPC)).isSameAs(e);
+    assertThat(e.addressFor((String) null)).isEqualTo(e.address());
+    assertThat(e.port(null)).isEmpty();
     assertThat(new Endpoint(new Address("h", 1), "z", 2, Map.of())).isEqualTo(new Endpoint(new Address("h", 1), "z", 2, Map.of(), Map.of()));
   }
 
