@@ -98,8 +98,9 @@ public final class MeshDocumentParser {
 
   /**
    * Parses a document that holds a single endpoint, {@code {address, zone, weight, labels}}
-   * (or just {@code "host:port"}), as written by a service that registers itself through a
-   * file. Field paths in problems start at the endpoint ({@code weight}, {@code labels.version}).
+   * (or just {@code "host:port"}, or {@code {address: host, ports: {grpc: 9090}}} with named
+   * ports, whose first port is then its address), as written by a service that registers itself
+   * through a file. Field paths in problems start at the endpoint ({@code weight}, {@code labels.version}).
    *
    * @throws InvalidDocumentException if the document is empty or not a valid endpoint
    * @throws NullPointerException if {@code source} is null
