@@ -148,7 +148,8 @@ public final class MeshServer implements AutoCloseable {
     serving(true);
     if (register) {
       try {
-        registration = mesh.register(new Endpoint(address(), mesh.zone(), 1, java.util.Map.of()));
+        // Its own named port: beside an HTTP server of the same mesh and host, one endpoint with both.
+        registration = mesh.register(Endpoint.ofPort(advertisedHost, "grpc", port()).withZone(mesh.zone()));
       } catch (RuntimeException e) {
         shutdownNow();
         throw e;

@@ -57,6 +57,10 @@ final class Backend implements AutoCloseable {
   final MeshServer server;
 
   private Backend(Mesh mesh, Executor executor, MeshTls tls) {
+    this(mesh, executor, tls, false);
+  }
+
+  private Backend(Mesh mesh, Executor executor, MeshTls tls, boolean register) {
     MeshServer.Builder b = MeshGrpc.server(mesh).addService(new Impl());
     b.intercept(new ServerInterceptor() {
       @Override
@@ -68,11 +72,16 @@ final class Backend implements AutoCloseable {
     });
     if (executor != null) b.executor(executor);
     if (tls != null) b.tls(tls);
-    this.server = b.start();
+    this.server = b.register(register).start();
   }
 
   static Backend start(Mesh mesh) {
     return new Backend(mesh, null, null);
+  }
+
+  /** A backend that registers itself as an endpoint of {@code mesh}'s service (its port named grpc). */
+  static Backend startRegistered(Mesh mesh) {
+    return new Backend(mesh, null, null, true);
   }
 
   static Backend start(Mesh mesh, Executor executor) {

@@ -6,13 +6,11 @@ import com.sun.net.httpserver.HttpExchange;
 import io.grpc.ManagedChannel;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Address;
-import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.Protocol;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.DocumentSource;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.core.registry.MeshDocumentParser;
-import io.meshwork.core.registry.Registration;
 import io.meshwork.grpc.test.GreeterGrpc;
 import io.meshwork.grpc.test.HelloRequest;
 import io.meshwork.http.MeshHttp;
@@ -38,9 +36,8 @@ class MixedProtocolsIntegrationTest {
   private final Mesh serverMesh = Meshes.of("greeter", registry);
   private final Mesh clientMesh = Meshes.of("frontend", registry);
   private final AtomicInteger httpHits = new AtomicInteger();
-  private final MeshHttpServer http = MeshHttpServer.builder(serverMesh).bind("127.0.0.1", 0)
-      .handler("/", this::answer).build().start();
-  private final Backend grpc = Backend.start(serverMesh);
+  private MeshHttpServer http = MeshHttp.server(serverMesh).handler("/", this::answer).start();
+  private Backend grpc = Backend.start(serverMesh);
   private final OkHttpClient httpClient = MeshHttp.client(clientMesh);
   private final ManagedChannel channel = MeshGrpc.channel(clientMesh, "greeter");
 
@@ -96,14 +93,13 @@ class MixedProtocolsIntegrationTest {
   }
 
   @Test
-  void theTwoServersRegisterTheirPortsAndCallersSeeOneEndpoint() throws IOException {
+  void oneMeshsTwoServersRegisterOneEndpointWithBothPorts() throws IOException {
     registry.putService(ServiceConfig.builder("greeter").protocol(Protocol.GRPC).build());
-
-    // What each server does at start (see Endpoint.ofPort): name its own port.
-    Registration httpRegistration = serverMesh.register(Endpoint.ofPort("127.0.0.1", "http", http.port())
-        .withZone(serverMesh.zone()));
-    Registration grpcRegistration = serverMesh.register(Endpoint.ofPort("127.0.0.1", "grpc", grpc.port())
-        .withZone(serverMesh.zone()));
+    http.close();
+    grpc.close();
+    // One Mesh, both transports, the same builder verbs: each server registers its own named port.
+    http = MeshHttp.server(serverMesh).handler("/", this::answer).register(true).start();
+    grpc = Backend.startRegistered(serverMesh);
 
     assertThat(clientMesh.destination("greeter").endpoints()).singleElement().satisfies(e -> {
       assertThat(e.endpoint().ports()).isEqualTo(Map.of("http", http.port(), "grpc", grpc.port()));
@@ -114,13 +110,13 @@ class MixedProtocolsIntegrationTest {
     assertThat(httpHits.get()).isEqualTo(1);
     assertThat(grpc.hellos.get()).isEqualTo(1);
 
-    grpcRegistration.close(); // the gRPC server stops: its port leaves, the HTTP one stays
+    grpc.close(); // the gRPC server stops: its port leaves, the HTTP one stays
 
     assertThat(clientMesh.destination("greeter").endpoints()).singleElement()
         .satisfies(e -> assertThat(e.endpoint().ports()).isEqualTo(Map.of("http", http.port())));
     assertThat(callHttp()).isEqualTo("hello over http");
 
-    httpRegistration.close();
+    http.close();
 
     assertThat(clientMesh.destination("greeter").endpoints()).isEmpty();
   }

@@ -204,7 +204,8 @@ public final class MeshHttpServer implements AutoCloseable {
     server.start();
     if (register) {
       try {
-        registration = mesh.register(new Endpoint(address(), mesh.zone(), 1, Map.of()));
+        // Its own named port: beside a gRPC server of the same mesh and host, one endpoint with both.
+        registration = mesh.register(Endpoint.ofPort(advertisedHost, "http", port()).withZone(mesh.zone()));
       } catch (RuntimeException e) {
         close();
         throw e;
