@@ -153,7 +153,7 @@ public final class Mesh implements AutoCloseable {
     if (closed) throw new IllegalStateException("mesh of " + serviceName + " is closed");
     java.util.Set<String> known = registry.serviceNames();
     if (known.contains(name)) return Optional.empty();
-    return io.meshwork.core.registry.Suggestions.closest(name, known);
+    return io.meshwork.core.internal.Suggestions.closest(name, known);
   }
 
   private static boolean isServiceName(String name) {

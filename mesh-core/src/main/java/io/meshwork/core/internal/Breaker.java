@@ -3,7 +3,6 @@ package io.meshwork.core.internal;
 import io.meshwork.core.CircuitState;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.CircuitBreakerPolicy;
-import io.meshwork.core.model.Durations;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;

@@ -14,7 +14,6 @@ import io.meshwork.core.MeshRequest;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Endpoint;
-import io.meshwork.core.model.Durations;
 import io.meshwork.core.registry.ServiceListener;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;

@@ -1,6 +1,5 @@
 package io.meshwork.core.internal;
 
-import io.meshwork.core.model.Durations;
 import io.meshwork.core.model.RetryBudgetPolicy;
 import io.meshwork.core.model.RetryThrottlePolicy;
 import java.lang.invoke.MethodHandles;

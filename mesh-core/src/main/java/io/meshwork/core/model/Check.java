@@ -1,5 +1,7 @@
 package io.meshwork.core.model;
 
+import io.meshwork.core.internal.ConfigText;
+import io.meshwork.core.internal.Durations;
 import java.time.Duration;
 
 /** Argument checks whose messages read {@code field: value (expected: ...)}. */

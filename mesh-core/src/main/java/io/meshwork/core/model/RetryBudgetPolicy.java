@@ -1,5 +1,6 @@
 package io.meshwork.core.model;
 
+import io.meshwork.core.internal.Durations;
 import java.time.Duration;
 
 /**

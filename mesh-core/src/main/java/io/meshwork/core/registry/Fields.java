@@ -1,6 +1,6 @@
 package io.meshwork.core.registry;
 
-import io.meshwork.core.model.Durations;
+import io.meshwork.core.internal.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

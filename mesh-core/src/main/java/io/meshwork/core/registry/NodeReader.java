@@ -1,5 +1,6 @@
 package io.meshwork.core.registry;
 
+import io.meshwork.core.internal.Suggestions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,9 +72,9 @@ final class NodeReader {
     return node instanceof MappingNode ? "a mapping" : "a list";
   }
 
-  /** {@code 'text'} for a message; see {@link io.meshwork.core.model.ConfigText#quote}. */
+  /** {@code 'text'} for a message; see {@link io.meshwork.core.internal.ConfigText#quote}. */
   static String quote(String text) {
-    return io.meshwork.core.model.ConfigText.quote(text);
+    return io.meshwork.core.internal.ConfigText.quote(text);
   }
 
   /** The mapping {@code node} is, or a problem {@code ... (expected: <expected>)}. */
@@ -157,7 +158,7 @@ final class NodeReader {
 
   /**
    * A value parsed from a scalar's text by a model parser such as
-   * {@link io.meshwork.core.model.Durations#parse}, whose {@link IllegalArgumentException}
+   * {@link io.meshwork.core.internal.Durations#parse}, whose {@link IllegalArgumentException}
    * message {@code 'text' (expected: ...)} becomes the problem (with the value shortened).
    */
   <T> Optional<T> parsed(Node node, String path, String expected, Function<String, T> parser) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
-import io.meshwork.core.model.Durations;
+import io.meshwork.core.internal.Durations;
 import io.meshwork.core.model.HealthCheckPolicy;
 import io.meshwork.core.model.IdempotentMethods;
 import io.meshwork.core.model.LoadBalancerKind;

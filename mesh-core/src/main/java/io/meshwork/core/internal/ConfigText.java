@@ -1,4 +1,4 @@
-package io.meshwork.core.model;
+package io.meshwork.core.internal;
 
 /**
  * How a configuration value is shown in an error message, the same way wherever the message is

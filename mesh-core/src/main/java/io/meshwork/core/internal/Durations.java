@@ -1,4 +1,4 @@
-package io.meshwork.core.model;
+package io.meshwork.core.internal;
 
 import java.math.BigInteger;
 import java.time.Duration;

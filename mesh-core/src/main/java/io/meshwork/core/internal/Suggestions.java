@@ -1,4 +1,4 @@
-package io.meshwork.core.registry;
+package io.meshwork.core.internal;
 
 import java.util.Collection;
 import java.util.Locale;
