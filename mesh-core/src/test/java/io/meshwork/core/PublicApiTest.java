@@ -1,0 +1,16 @@
+package io.meshwork.core;
+
+import io.meshwork.core.apicheck.PublicApi;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API matches the committed listing, api/mesh-core.api, and exposes no internal type.
+ * After an intended change: {@code mvn -q test -pl mesh-core -am -Dtest=PublicApiTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dmeshwork.api.update=true}, then commit the listing.
+ */
+class PublicApiTest {
+  @Test
+  void publicApiMatchesTheCommittedListing() {
+    PublicApi.check(Mesh.class);
+  }
+}
