@@ -172,7 +172,7 @@ public final class MeshGrpc {
    * #serverBuilder(Mesh, int, MeshTls)}), else plaintext: the mesh's server interceptor, which runs before every
    * interceptor the application adds, whenever it adds it, and the health service ({@link
    * MeshServerBuilder#health()}). For code that builds servers itself from a {@code
-   * ServerBuilder}; {@link #server(Mesh, int)} gives a {@link MeshServer}, which also manages
+   * ServerBuilder}; {@link #server(Mesh)} gives a {@link MeshServer}, which also manages
    * health, registration and shutdown.
    */
   public static MeshServerBuilder serverBuilder(Mesh mesh, int port) {
