@@ -1,0 +1,128 @@
+package io.meshwork.spring.boot;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.core.WorkloadIdentity;
+import io.meshwork.core.registry.FileRegistry;
+import io.meshwork.core.registry.Registry;
+import io.meshwork.tls.DevCertificateAuthority;
+import io.meshwork.tls.MeshTls;
+import io.meshwork.tls.PemIdentitySource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * The {@link Mesh} of this application, from the {@code meshwork.*} properties ({@link
+ * MeshProperties}): its service name, zone, registry and identity, with Boot's {@code
+ * MeterRegistry} and {@code OpenTelemetry} beans when the application has them. Every bean backs
+ * off when the application defines its own; {@code meshwork.enabled=false} turns all of it off.
+ *
+ * <p>Properties are checked when the mesh is made, and a missing or inconsistent one fails the
+ * start-up with a message that names it, in the form {@code property: value (expected: ...)}.
+ */
+@AutoConfiguration(afterName = {
+    // When present, so that their beans are defined before the mesh asks for them.
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+    "org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration"})
+@ConditionalOnClass(Mesh.class)
+@ConditionalOnBooleanProperty(name = "meshwork.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(MeshProperties.class)
+public class MeshAutoConfiguration {
+
+  static final String SERVICE_NAME = "meshwork.service-name";
+  static final String APPLICATION_NAME = "spring.application.name";
+  static final String REGISTRY_FILE = "meshwork.registry.file";
+  static final String CA_FOLDER = "meshwork.tls.development-ca.folder";
+  static final String PEM = "meshwork.tls.pem.";
+
+  /**
+   * The file registry at {@code meshwork.registry.file}, counting its updates in Boot's meter
+   * registry. Closed with the context. Not made when the application defines a registry, or the
+   * mesh itself.
+   */
+  @Bean
+  @ConditionalOnMissingBean({Registry.class, Mesh.class})
+  public Registry meshRegistry(MeshProperties properties, ObjectProvider<MeterRegistry> meters) {
+    Path file = properties.getRegistry().getFile();
+    if (file == null) {
+      throw new IllegalStateException(REGISTRY_FILE + ": not set (expected: the path of the mesh"
+          + " registry, a YAML file or a folder of them; or a Registry bean of the application's)");
+    }
+    FileRegistry.Builder b = FileRegistry.builder(file);
+    MeterRegistry m = meters.getIfUnique();
+    if (m != null) b.meterRegistry(m);
+    return b.build();
+  }
+
+  /** The mesh; closed with the context, which closes its identity too. */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public Mesh mesh(MeshProperties properties, Environment environment, Registry registry,
+      ObjectProvider<MeterRegistry> meters, ObjectProvider<OpenTelemetry> openTelemetry) {
+    Mesh.Builder b = Mesh.builder()
+        .serviceName(serviceName(properties, environment))
+        .zone(properties.getZone() == null ? "" : properties.getZone())
+        .registry(registry);
+    meters.ifUnique(b::meterRegistry);
+    openTelemetry.ifUnique(b::openTelemetry);
+    Function<Mesh, ? extends WorkloadIdentity> identity = identity(properties.getTls(), registry);
+    if (identity != null) b.identity(identity);
+    return b.build();
+  }
+
+  static String serviceName(MeshProperties properties, Environment environment) {
+    String name = properties.getServiceName();
+    if (name == null || name.isBlank()) name = environment.getProperty(APPLICATION_NAME);
+    if (name == null || name.isBlank()) {
+      throw new IllegalStateException(SERVICE_NAME + ": not set, nor " + APPLICATION_NAME
+          + " (expected: the name of this service in the mesh, in either)");
+    }
+    try {
+      return io.meshwork.core.model.ServiceConfig.checkName(name);
+    } catch (IllegalArgumentException e) {
+      String source = properties.getServiceName() != null ? SERVICE_NAME : APPLICATION_NAME;
+      throw new IllegalStateException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The identity factory {@code meshwork.tls.*} names, or null for none. */
+  static Function<Mesh, MeshTls> identity(MeshProperties.Tls tls, Registry registry) {
+    return switch (tls.getMode()) {
+      case NONE -> null;
+      case DEVELOPMENT_CA -> MeshTls.developmentCa(caFolder(tls, registry));
+      case PEM -> {
+        MeshProperties.Pem pem = tls.getPem();
+        Path chain = required(pem.getCertificateChain(), PEM + "certificate-chain");
+        Path key = required(pem.getPrivateKey(), PEM + "private-key");
+        Path bundle = required(pem.getTrustBundle(), PEM + "trust-bundle");
+        yield MeshTls.from(PemIdentitySource.builder(chain, key, bundle).build());
+      }
+    };
+  }
+
+  private static Path caFolder(MeshProperties.Tls tls, Registry registry) {
+    Path folder = tls.getDevelopmentCa().getFolder();
+    if (folder != null) return folder;
+    if (registry instanceof FileRegistry file) return DevCertificateAuthority.folderBeside(file.path());
+    throw new IllegalStateException(CA_FOLDER + ": not set (expected: the development CA's folder;"
+        + " it defaults to one beside " + REGISTRY_FILE + " only when the registry is a file)");
+  }
+
+  private static Path required(Path value, String property) {
+    if (value == null) {
+      throw new IllegalStateException(property + ": not set (expected: a PEM file, required with"
+          + " meshwork.tls.mode=pem)");
+    }
+    return value;
+  }
+}

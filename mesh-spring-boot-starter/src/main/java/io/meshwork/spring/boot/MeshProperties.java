@@ -1,0 +1,134 @@
+package io.meshwork.spring.boot;
+
+import java.nio.file.Path;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code meshwork.*} properties: who this service is, where the registry is, and the identity
+ * it speaks mutual TLS as. Everything else (timeouts, retries, load balancing, TLS mode of the
+ * mesh) is in the registry document, not here: the registry is the one place that describes the
+ * mesh. Read once, when the {@code Mesh} bean is made.
+ */
+@ConfigurationProperties("meshwork")
+public class MeshProperties {
+
+  /** Whether to create the mesh and everything built on it (clients, the servlet filter). */
+  private boolean enabled = true;
+
+  /**
+   * The name of this service in the mesh: its identity and the name its callers use. Defaults to
+   * spring.application.name.
+   */
+  private String serviceName;
+
+  /** The zone this process runs in; calls prefer endpoints of the same zone. Empty: none. */
+  private String zone = "";
+
+  private final Registry registry = new Registry();
+
+  private final Tls tls = new Tls();
+
+  public boolean isEnabled() { return enabled; }
+
+  public void setEnabled(boolean enabled) { this.enabled = enabled; }
+
+  public String getServiceName() { return serviceName; }
+
+  public void setServiceName(String serviceName) { this.serviceName = serviceName; }
+
+  public String getZone() { return zone; }
+
+  public void setZone(String zone) { this.zone = zone; }
+
+  public Registry getRegistry() { return registry; }
+
+  public Tls getTls() { return tls; }
+
+  /** Where the mesh document comes from. */
+  public static class Registry {
+
+    /**
+     * The registry: a YAML file, or a folder of them, watched for changes. Required unless the
+     * application defines a Registry bean.
+     */
+    private Path file;
+
+    public Path getFile() { return file; }
+
+    public void setFile(Path file) { this.file = file; }
+  }
+
+  /** The workload identity this service presents and verifies peers with. */
+  public static class Tls {
+
+    /**
+     * Where the identity comes from: none (plaintext only), development-ca (a local development
+     * certificate authority) or pem (certificate and key files written by the platform).
+     */
+    private TlsMode mode = TlsMode.NONE;
+
+    private final DevelopmentCa developmentCa = new DevelopmentCa();
+
+    private final Pem pem = new Pem();
+
+    public TlsMode getMode() { return mode; }
+
+    public void setMode(TlsMode mode) { this.mode = mode; }
+
+    public DevelopmentCa getDevelopmentCa() { return developmentCa; }
+
+    public Pem getPem() { return pem; }
+  }
+
+  /** The development certificate authority, for {@code meshwork.tls.mode=development-ca}. */
+  public static class DevelopmentCa {
+
+    /**
+     * The folder of the development CA, created on first use and shared by the services of the
+     * machine. Defaults to the .meshwork-ca folder beside meshwork.registry.file.
+     */
+    private Path folder;
+
+    public Path getFolder() { return folder; }
+
+    public void setFolder(Path folder) { this.folder = folder; }
+  }
+
+  /**
+   * PEM files, for {@code meshwork.tls.mode=pem}, e.g. from cert-manager, Vault or the SPIFFE
+   * helper; re-read when they change.
+   */
+  public static class Pem {
+
+    /** This service's certificate followed by its intermediates, PEM. */
+    private Path certificateChain;
+
+    /** The private key of the certificate, PKCS#8 PEM. */
+    private Path privateKey;
+
+    /** The CA certificates that peers' certificates are verified against, PEM. */
+    private Path trustBundle;
+
+    public Path getCertificateChain() { return certificateChain; }
+
+    public void setCertificateChain(Path certificateChain) { this.certificateChain = certificateChain; }
+
+    public Path getPrivateKey() { return privateKey; }
+
+    public void setPrivateKey(Path privateKey) { this.privateKey = privateKey; }
+
+    public Path getTrustBundle() { return trustBundle; }
+
+    public void setTrustBundle(Path trustBundle) { this.trustBundle = trustBundle; }
+  }
+
+  /** Where the workload identity comes from ({@code meshwork.tls.mode}). */
+  public enum TlsMode {
+    /** No identity: the mesh speaks plaintext only. */
+    NONE,
+    /** A development certificate authority in a local folder: for local runs and tests. */
+    DEVELOPMENT_CA,
+    /** Certificate, key and trust bundle from PEM files, reloaded when they change. */
+    PEM
+  }
+}
