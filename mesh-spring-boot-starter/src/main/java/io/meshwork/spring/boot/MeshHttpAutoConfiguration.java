@@ -1,0 +1,56 @@
+package io.meshwork.spring.boot;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.http.MeshHttp;
+import okhttp3.OkHttpClient;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Outgoing HTTP through the mesh: the mesh's {@link OkHttpClient} ({@code MeshHttp.client(mesh)}),
+ * an {@link OkHttpClientHttpRequestFactory} over it, and a {@link RestClientCustomizer} that gives
+ * every {@code RestClient} built from Boot's {@code RestClient.Builder} that factory, so {@code
+ * http://greeter/...} is a call to the mesh service {@code greeter}. URLs whose host is not a
+ * service in the registry (an IP address, {@code localhost}, an external name) go out unchanged.
+ *
+ * <p>Each bean backs off for one of the application's: define an {@code OkHttpClient} built with
+ * {@code MeshHttp.configure(mesh, builder)} to add interceptors or change timeouts.
+ */
+@AutoConfiguration(after = MeshAutoConfiguration.class,
+    beforeName = "org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration")
+@ConditionalOnClass({OkHttpClient.class, MeshHttp.class})
+@ConditionalOnBean(Mesh.class)
+public class MeshHttpAutoConfiguration {
+
+  /** The mesh's OkHttp client ({@code MeshHttp.client(mesh)}). */
+  @Bean
+  @ConditionalOnMissingBean
+  public OkHttpClient meshOkHttpClient(Mesh mesh) {
+    return MeshHttp.client(mesh);
+  }
+
+  /** Bridges the client to Spring's HTTP clients. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(RestClient.class)
+  static class SpringClients {
+
+    @Bean
+    @ConditionalOnMissingBean
+    OkHttpClientHttpRequestFactory meshClientHttpRequestFactory(OkHttpClient client) {
+      return new OkHttpClientHttpRequestFactory(client);
+    }
+
+    @Bean
+    @ConditionalOnClass(RestClientCustomizer.class)
+    @ConditionalOnMissingBean(name = "meshRestClientCustomizer")
+    RestClientCustomizer meshRestClientCustomizer(OkHttpClientHttpRequestFactory factory) {
+      return builder -> builder.requestFactory(factory);
+    }
+  }
+}
