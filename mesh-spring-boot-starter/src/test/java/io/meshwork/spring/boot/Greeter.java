@@ -33,6 +33,7 @@ final class Greeter implements AutoCloseable {
         o.write(out);
       }
     });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
   }
 

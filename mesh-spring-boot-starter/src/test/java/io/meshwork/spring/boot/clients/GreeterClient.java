@@ -1,0 +1,21 @@
+package io.meshwork.spring.boot.clients;
+
+import io.meshwork.spring.boot.MeshClient;
+import io.meshwork.spring.boot.Timeout;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.service.annotation.GetExchange;
+import org.springframework.web.service.annotation.PostExchange;
+
+@MeshClient("greeter")
+public interface GreeterClient {
+  @GetExchange("/hello")
+  String hello(@RequestParam String to);
+
+  @PostExchange("/greet")
+  String greet(@RequestBody String name);
+
+  @Timeout("150ms")
+  @GetExchange("/quick")
+  String quick();
+}
