@@ -55,6 +55,11 @@ import okhttp3.OkHttpClient;
  * the builder's dispatcher by the application are kept (the per-host one then caps each mesh
  * service as a whole). Synchronous {@code execute()} calls never wait in the dispatcher.
  *
+ * <p>Retries: GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a replayable body may be retried
+ * after they reached a server; any other request only when it provably never left, unless the
+ * application tags it {@link Idempotent}: {@code new Request.Builder().post(body).tag(Idempotent.class,
+ * Idempotent.YES)}.
+ *
  * <p>OkHttp's {@code retryOnConnectionFailure}
  * is decided per mesh call by the interceptor (retries happen in the mesh, under its budget, not
  * twice; see {@link MeshInterceptor}); requests to other hosts keep the builder's setting. Derive

@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * any host, mesh service or not, continues the trace. The mesh headers are added to mesh calls
  * only.
  *
- * <p>Safety: a request is idempotent only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a
- * replayable body; the engine retries anything else only when the request provably never left
+ * <p>Safety: a request is idempotent only for GET, HEAD, PUT, DELETE, OPTIONS and TRACE, or when
+ * the application tagged it {@link Idempotent} ({@code tag(Idempotent.class, Idempotent.YES)}, read
+ * when the mesh call is created), and only with a replayable body; the engine retries anything else only when the request provably never left
  * (connect-phase failure), so a one-shot body is never written twice. Every retry to another
  * endpoint, or after a backoff, is the mesh's, under its budget. OkHttp's own connection-failure
  * recovery is switched off for non-idempotent mesh calls, and kept for idempotent ones, where,

@@ -4,14 +4,17 @@ import io.meshwork.core.MeshRequest;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 
-/** The engine's view of an OkHttp request: its headers and whether it may be sent twice. */
+/**
+ * The engine's view of an OkHttp request: its headers and whether it may be sent twice (an
+ * idempotent method, or the {@link Idempotent} tag, with a replayable body).
+ */
 final class OkHttpMeshRequest implements MeshRequest {
   private final Request request;
   private final boolean idempotent;
 
   OkHttpMeshRequest(Request request) {
     this.request = request;
-    this.idempotent = idempotentMethod(request.method()) && replayable(request.body());
+    this.idempotent = (idempotentMethod(request.method()) || Idempotent.isTagged(request)) && replayable(request.body());
   }
 
   @Override

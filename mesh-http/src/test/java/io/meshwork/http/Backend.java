@@ -34,6 +34,8 @@ final class Backend implements HttpHandler, AutoCloseable {
   final Queue<String> timeoutHeaders = new ConcurrentLinkedQueue<>();
   final Queue<String> attemptHeaders = new ConcurrentLinkedQueue<>();
   volatile int status = 200;
+  /** Requests still to answer with 503 before {@link #status} applies (see {@link #failFirst}). */
+  final AtomicInteger failuresLeft = new AtomicInteger();
   volatile long delayMillis;
   /** The caller identity of the last request, "" when it had none. */
   volatile String lastCaller;
@@ -82,6 +84,12 @@ final class Backend implements HttpHandler, AutoCloseable {
     return this;
   }
 
+  /** Answers the next {@code n} requests with 503, then with {@link #status} again. */
+  Backend failFirst(int n) {
+    failuresLeft.set(n);
+    return this;
+  }
+
   int port() {
     return server.port();
   }
@@ -120,7 +128,8 @@ final class Backend implements HttpHandler, AutoCloseable {
       }
     }
     byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, body.length);
+    int answer = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 503 : status;
+    exchange.sendResponseHeaders(answer, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }

@@ -10,7 +10,8 @@ import java.util.Set;
  *
  * <p>Whatever the policy says, a request that may have reached the server is retried only
  * when it is idempotent, and every retry also needs the retry budget and the deadline to
- * allow it. An HTTP request is idempotent by its method; a gRPC call when its proto says so
+ * allow it. An HTTP request is idempotent by its method, or when the caller says so (mesh-http's
+ * {@code Idempotent} request tag); a gRPC call when its proto says so
  * ({@code idempotency_level}), when the caller says so (a call option), or when this policy
  * lists its method in {@link #idempotentMethods}. A request that provably never left (a
  * refused connection) may be retried either way.
@@ -32,7 +33,7 @@ import java.util.Set;
  *     pass the call option, this is where the owner of a service says which methods are safe to
  *     repeat; a change applies to the next call. It concerns gRPC only: for HTTP the request's
  *     method still decides (GET, HEAD, PUT, DELETE, OPTIONS and TRACE with a replayable body are
- *     idempotent) and this list is ignored. See {@link IdempotentMethods} for the syntax.
+ *     idempotent), or the caller's request tag, and this list is ignored. See {@link IdempotentMethods} for the syntax.
  */
 public record RetryPolicy(
     int maxAttempts,
