@@ -8,8 +8,10 @@ import io.opentelemetry.context.Scope;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.beans.factory.BeanFactory;
@@ -26,18 +28,25 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
  * built from Boot's {@code RestClient.Builder} when the context has one. When methods carry
  * {@link Timeout}, the client is wrapped so that each such call runs under that deadline ({@link
  * MeshContext#withDeadline}, which the mesh reads when the call starts, on the calling thread).
+ * Requests of methods with {@link Idempotent} carry the request attribute {@link
+ * OkHttpClientHttpRequestFactory#IDEMPOTENT}, added by an {@code HttpRequestValues.Processor};
+ * Spring copies request attributes to the {@code ClientHttpRequest} (through any interceptors of
+ * the builder's), where the mesh's request factory turns it into mesh-http's OkHttp request tag.
+ * No thread-local state is involved, so it holds on any thread the request runs on.
  */
 final class MeshClientFactoryBean implements FactoryBean<Object>, BeanFactoryAware {
   private final Class<?> type;
   private final String service;
   /** Read when the factory is made, so that a bad value fails the start-up. */
   private final Map<Method, Duration> timeouts;
+  private final Set<Method> idempotent;
   private BeanFactory beanFactory;
 
   MeshClientFactoryBean(Class<?> type, String service) {
     this.type = Objects.requireNonNull(type, "type");
     this.service = Objects.requireNonNull(service, "service");
     this.timeouts = timeouts(type);
+    this.idempotent = idempotent(type);
   }
 
   @Override
@@ -54,7 +63,13 @@ final class MeshClientFactoryBean implements FactoryBean<Object>, BeanFactoryAwa
     }
     RestClient.Builder builder = beanFactory.getBeanProvider(RestClient.Builder.class).getIfAvailable(RestClient::builder);
     RestClient client = builder.baseUrl("http://" + service).requestFactory(requests).build();
-    Object proxy = HttpServiceProxyFactory.builderFor(RestClientAdapter.create(client)).build().createClient(type);
+    HttpServiceProxyFactory.Builder factory = HttpServiceProxyFactory.builderFor(RestClientAdapter.create(client));
+    if (!idempotent.isEmpty()) {
+      factory.httpRequestValuesProcessor((method, parameters, arguments, values) -> {
+        if (idempotent.contains(method)) values.addAttribute(OkHttpClientHttpRequestFactory.IDEMPOTENT, Boolean.TRUE);
+      });
+    }
+    Object proxy = factory.build().createClient(type);
     if (timeouts.isEmpty()) return proxy;
     Mesh mesh = beanFactory.getBean(Mesh.class);
     ProxyFactory withDeadlines = new ProxyFactory(proxy);
@@ -90,6 +105,15 @@ final class MeshClientFactoryBean implements FactoryBean<Object>, BeanFactoryAwa
       timeouts.put(m, d);
     }
     return timeouts;
+  }
+
+  /** The methods with {@link Idempotent}. */
+  static Set<Method> idempotent(Class<?> type) {
+    Set<Method> methods = new HashSet<>();
+    for (Method m : type.getMethods()) {
+      if (m.isAnnotationPresent(Idempotent.class)) methods.add(m);
+    }
+    return methods;
   }
 
   @Override

@@ -58,6 +58,9 @@ final class OkHttpClientHttpRequest extends AbstractStreamingClientHttpRequest {
     for (Map.Entry<String, List<String>> header : headers.headerSet()) {
       for (String value : header.getValue()) b.addHeader(header.getKey(), value);
     }
+    if (Boolean.TRUE.equals(getAttributes().get(OkHttpClientHttpRequestFactory.IDEMPOTENT))) {
+      b.tag(io.meshwork.http.Idempotent.class, io.meshwork.http.Idempotent.YES);
+    }
     return new OkHttpClientHttpResponse(client.newCall(b.build()).execute());
   }
 

@@ -19,10 +19,23 @@ import org.springframework.http.client.ClientHttpRequestFactory;
  * which the mesh may retry; any other is one-shot, and the mesh does not retry it. Timeouts are the
  * client's (the mesh's deadline, for a mesh client); this factory sets none of its own.
  *
+ * <p>Idempotency: a request whose attributes map {@link #IDEMPOTENT} to {@code true} gets mesh-http's
+ * {@code Idempotent} request tag, so the mesh may retry it after it reached a server whatever its
+ * method, e.g. {@code restClient.post().uri("http://orders/new").attribute(IDEMPOTENT,
+ * true).body(order).retrieve()}. {@link Idempotent @Idempotent} on a {@link MeshClient} method sets
+ * the attribute for that method's requests.
+ *
  * <p>Thread-safe; it holds only the client. Creating a request allocates nothing of OkHttp's until
  * it is executed.
  */
 public final class OkHttpClientHttpRequestFactory implements ClientHttpRequestFactory {
+  /**
+   * The request attribute ({@code RestClient.RequestHeadersSpec.attribute}) that, mapped to {@code
+   * true}, tags the OkHttp request {@code io.meshwork.http.Idempotent}: the mesh may retry it as
+   * an idempotent request whatever its method.
+   */
+  public static final String IDEMPOTENT = "io.meshwork.http.Idempotent";
+
   private final OkHttpClient client;
 
   public OkHttpClientHttpRequestFactory(OkHttpClient client) {

@@ -13,6 +13,8 @@ final class Greeter implements AutoCloseable {
   record Seen(String method, String path, String body, String timeoutHeader, String contentType) {}
 
   final List<Seen> seen = new CopyOnWriteArrayList<>();
+  /** Requests still to answer with 503, before answering as usual. */
+  final java.util.concurrent.atomic.AtomicInteger failNext = new java.util.concurrent.atomic.AtomicInteger();
   private final HttpServer server;
 
   Greeter() throws IOException {
@@ -24,7 +26,7 @@ final class Greeter implements AutoCloseable {
       seen.add(new Seen(exchange.getRequestMethod(), path, body,
           exchange.getRequestHeaders().getFirst("mesh-timeout-ms"),
           exchange.getRequestHeaders().getFirst("Content-Type")));
-      int status = path.startsWith("/missing") ? 404 : 200;
+      int status = failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 503 : path.startsWith("/missing") ? 404 : 200;
       byte[] out = ("hello " + (body.isEmpty() ? path : body)).getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("X-Greeter", "yes");
       exchange.getResponseHeaders().add("Content-Type", "text/plain");

@@ -2,6 +2,7 @@ package io.meshwork.spring.boot;
 
 import static io.meshwork.spring.boot.MeshAutoConfigurationTest.messages;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshwork.spring.boot.clients.ClientsPackage;
 import io.meshwork.spring.boot.clients.GreeterClient;
@@ -14,6 +15,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.client.HttpServerErrorException;
 
 class MeshClientsAutoConfigurationTest {
   Greeter greeter;
@@ -56,6 +58,27 @@ class MeshClientsAutoConfigurationTest {
       long hello = Long.parseLong(greeter.seen.get(1).timeoutHeader());
       assertThat(quick).isBetween(1L, 150L);
       assertThat(hello).isGreaterThan(150L);
+    });
+  }
+
+  @Test
+  void anIdempotentPostIsRetriedAfterA503AndSucceeds() {
+    runner.withUserConfiguration(ClientsPackage.class).run(context -> {
+      GreeterClient client = context.getBean(GreeterClient.class);
+      greeter.failNext.set(1);
+      assertThat(client.order("tea")).isEqualTo("hello tea");
+      assertThat(greeter.seen).hasSize(2).allSatisfy(s -> assertThat(s.path()).isEqualTo("/orders"));
+    });
+  }
+
+  @Test
+  void aPostWithoutIdempotentIsNotRetriedAfterA503() {
+    runner.withUserConfiguration(ClientsPackage.class).run(context -> {
+      GreeterClient client = context.getBean(GreeterClient.class);
+      greeter.failNext.set(1);
+      assertThatThrownBy(() -> client.orderOnce("tea"))
+          .isInstanceOfSatisfying(HttpServerErrorException.class, e -> assertThat(e.getStatusCode().value()).isEqualTo(503));
+      assertThat(greeter.seen).hasSize(1);
     });
   }
 

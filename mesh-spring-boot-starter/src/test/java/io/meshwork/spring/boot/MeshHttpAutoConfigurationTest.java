@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.RestClient;
 
 class MeshHttpAutoConfigurationTest {
@@ -74,6 +75,23 @@ class MeshHttpAutoConfigurationTest {
       assertThat(empty).isEqualTo("hello /empty");
       assertThatThrownBy(() -> client.get().uri("/missing").retrieve().body(String.class))
           .isInstanceOf(HttpClientErrorException.NotFound.class);
+    });
+  }
+
+  @Test
+  void aPostWithTheIdempotentAttributeIsRetriedAfterA503() {
+    runner.run(context -> {
+      RestClient client = context.getBean(RestClient.Builder.class).baseUrl("http://greeter").build();
+      greeter.failNext.set(1);
+      String answer = client.post().uri("/orders").attribute(OkHttpClientHttpRequestFactory.IDEMPOTENT, true)
+          .contentType(MediaType.TEXT_PLAIN).body("tea").retrieve().body(String.class);
+      assertThat(answer).isEqualTo("hello tea");
+      assertThat(greeter.seen).hasSize(2);
+
+      greeter.failNext.set(1);
+      assertThatThrownBy(() -> client.post().uri("/orders").contentType(MediaType.TEXT_PLAIN).body("tea")
+          .retrieve().body(String.class)).isInstanceOf(HttpServerErrorException.ServiceUnavailable.class);
+      assertThat(greeter.seen).as("the same POST without the attribute is not retried").hasSize(3);
     });
   }
 

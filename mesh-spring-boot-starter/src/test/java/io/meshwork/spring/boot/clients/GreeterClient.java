@@ -1,5 +1,6 @@
 package io.meshwork.spring.boot.clients;
 
+import io.meshwork.spring.boot.Idempotent;
 import io.meshwork.spring.boot.MeshClient;
 import io.meshwork.spring.boot.Timeout;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -14,6 +15,15 @@ public interface GreeterClient {
 
   @PostExchange("/greet")
   String greet(@RequestBody String name);
+
+  /** A POST the server deduplicates: the mesh may retry it. */
+  @Idempotent
+  @PostExchange("/orders")
+  String order(@RequestBody String item);
+
+  /** The same POST without the annotation: never sent twice once it may have arrived. */
+  @PostExchange("/orders")
+  String orderOnce(@RequestBody String item);
 
   @Timeout("150ms")
   @GetExchange("/quick")
