@@ -42,6 +42,7 @@ public class MeshAutoConfiguration {
   static final String SERVICE_NAME = "meshwork.service-name";
   static final String APPLICATION_NAME = "spring.application.name";
   static final String REGISTRY_FILE = "meshwork.registry.file";
+  static final String POLL_INTERVAL = "meshwork.registry.poll-interval";
   static final String CA_FOLDER = "meshwork.tls.development-ca.folder";
   static final String PEM = "meshwork.tls.pem.";
 
@@ -59,6 +60,12 @@ public class MeshAutoConfiguration {
           + " registry, a YAML file or a folder of them; or a Registry bean of the application's)");
     }
     FileRegistry.Builder b = FileRegistry.builder(file);
+    try {
+      b.pollInterval(properties.getRegistry().getPollInterval());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalStateException(POLL_INTERVAL + ": " + properties.getRegistry().getPollInterval()
+          + " (expected: a positive duration, e.g. 250ms)", e);
+    }
     MeterRegistry m = meters.getIfUnique();
     if (m != null) b.meterRegistry(m);
     return b.build();

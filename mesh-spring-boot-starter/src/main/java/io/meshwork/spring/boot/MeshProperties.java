@@ -1,6 +1,7 @@
 package io.meshwork.spring.boot;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -28,6 +29,8 @@ public class MeshProperties {
 
   private final Tls tls = new Tls();
 
+  private final Server server = new Server();
+
   public boolean isEnabled() { return enabled; }
 
   public void setEnabled(boolean enabled) { this.enabled = enabled; }
@@ -44,6 +47,8 @@ public class MeshProperties {
 
   public Tls getTls() { return tls; }
 
+  public Server getServer() { return server; }
+
   /** Where the mesh document comes from. */
   public static class Registry {
 
@@ -53,9 +58,54 @@ public class MeshProperties {
      */
     private Path file;
 
+    /**
+     * How often the registry file is checked for changes, including other processes'
+     * registrations and withdrawals.
+     */
+    private Duration pollInterval = Duration.ofMillis(250);
+
     public Path getFile() { return file; }
 
     public void setFile(Path file) { this.file = file; }
+
+    public Duration getPollInterval() { return pollInterval; }
+
+    public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
+  }
+
+  /** The web server as an endpoint of this service: registered once it listens, withdrawn first on shutdown. */
+  public static class Server {
+
+    /**
+     * Whether to register the web server's port in the registry once it listens (as an endpoint
+     * of meshwork.service-name, withdrawn on shutdown).
+     */
+    private boolean register = true;
+
+    /**
+     * The host announced in the registration. Defaults to server.address when the web server
+     * is bound to one address, else 127.0.0.1.
+     */
+    private String advertiseHost;
+
+    /**
+     * How long to wait after withdrawing the registration, for callers to stop picking this
+     * instance, before the web server's graceful shutdown begins. Defaults to
+     * meshwork.registry.poll-interval plus 500 ms.
+     */
+    private Duration withdrawDelay;
+
+    public boolean isRegister() { return register; }
+
+    public void setRegister(boolean register) { this.register = register; }
+
+    public String getAdvertiseHost() { return advertiseHost; }
+
+    public void setAdvertiseHost(String advertiseHost) { this.advertiseHost = advertiseHost; }
+
+    public Duration getWithdrawDelay() { return withdrawDelay; }
+
+    public void setWithdrawDelay(Duration withdrawDelay) { this.withdrawDelay = withdrawDelay; }
   }
 
   /** The workload identity this service presents and verifies peers with. */
