@@ -115,8 +115,11 @@ class AsyncCallsIntegrationTest {
     try {
       registry.putService(ServiceConfig.builder("orders").endpoints(List.of(
               io.meshwork.core.model.Endpoint.of("127.0.0.1:" + server.port())))
-          .client(ClientPolicy.builder().timeout(Duration.ofSeconds(1)).build()).build());
-      OkHttpClient client = client(MeshHttp.client(clientMesh)); // as it comes: no tuning
+          .client(ClientPolicy.builder().timeout(Duration.ofMillis(1500)).build()).build());
+      // As it comes: no tuning. OkHttp's 5 per host would need 200 × 50 ms / 5 = 2 s for the
+      // last call, past the 1.5 s deadline; the mesh's dispatcher answers all within ~250 ms on
+      // an idle machine, and the margin is for a loaded one.
+      OkHttpClient client = client(MeshHttp.client(clientMesh));
 
       List<CompletableFuture<Result>> results = new ArrayList<>();
       for (int i = 0; i < 200; i++) results.add(enqueue(client, "http://orders/", null));
@@ -126,7 +129,7 @@ class AsyncCallsIntegrationTest {
         Result x = r.get();
         assertThat(x.failure()).as("failure of an async call").isNull();
         assertThat(x.status()).isEqualTo(200);
-        assertThat(x.millis()).as("time from enqueue() to the answer, against the 1 s deadline").isLessThan(1_000);
+        assertThat(x.millis()).as("time from enqueue() to the answer, against the 1.5 s deadline").isLessThan(1_500);
       }
       assertThat(peakInServer.get()).as("requests the server held at once (5 = OkHttp's per-host limit)")
           .isGreaterThan(20);
