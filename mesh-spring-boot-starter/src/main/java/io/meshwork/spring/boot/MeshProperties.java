@@ -30,6 +30,7 @@ public class MeshProperties {
   private final Tls tls = new Tls();
 
   private final Server server = new Server();
+  private final Health health = new Health();
 
   public boolean isEnabled() { return enabled; }
 
@@ -48,6 +49,7 @@ public class MeshProperties {
   public Tls getTls() { return tls; }
 
   public Server getServer() { return server; }
+  public Health getHealth() { return health; }
 
   /** Where the mesh document comes from. */
   public static class Registry {
@@ -106,6 +108,22 @@ public class MeshProperties {
     public Duration getWithdrawDelay() { return withdrawDelay; }
 
     public void setWithdrawDelay(Duration withdrawDelay) { this.withdrawDelay = withdrawDelay; }
+  }
+
+  /** The meshwork health indicator (with Spring Boot Actuator). */
+  public static class Health {
+
+    /**
+     * How long before the certificate expires the meshwork health indicator reports
+     * OUT_OF_SERVICE. An expired certificate is DOWN.
+     */
+    private Duration certificateExpiryWarning = Duration.ofHours(1);
+
+    public Duration getCertificateExpiryWarning() { return certificateExpiryWarning; }
+
+    public void setCertificateExpiryWarning(Duration certificateExpiryWarning) {
+      this.certificateExpiryWarning = certificateExpiryWarning;
+    }
   }
 
   /** The workload identity this service presents and verifies peers with. */

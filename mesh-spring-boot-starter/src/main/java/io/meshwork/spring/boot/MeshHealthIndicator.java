@@ -1,0 +1,86 @@
+package io.meshwork.spring.boot;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.core.registry.FileRegistry;
+import io.meshwork.core.registry.InvalidDocumentException;
+import io.meshwork.spring.boot.MeshEndpoint.IdentityDescriptor;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+
+/**
+ * The {@code meshwork} health indicator. Its status is the worst of:
+ *
+ * <ul>
+ *   <li>the registry: {@code OUT_OF_SERVICE} while its latest document is refused (a {@link
+ *       FileRegistry}'s {@code lastError()}). The last good document stays in force and calls
+ *       still work, so this is not {@code DOWN}; other registries do not report refusals and are
+ *       {@code UP};
+ *   <li>the certificate, when the mesh has a mesh-tls identity: {@code DOWN} once it has expired
+ *       (peers refuse it), {@code OUT_OF_SERVICE} when it expires within {@code
+ *       meshwork.health.certificate-expiry-warning} (renewal has been failing), else {@code UP}.
+ * </ul>
+ *
+ * <p>The details name the service, the registry, the certificate's expiry and, when not {@code
+ * UP}, the reasons.
+ */
+public class MeshHealthIndicator implements HealthIndicator {
+
+  private final Mesh mesh;
+  private final Duration certificateExpiryWarning;
+  private final Clock clock;
+
+  public MeshHealthIndicator(Mesh mesh, Duration certificateExpiryWarning) {
+    this(mesh, certificateExpiryWarning, Clock.systemUTC());
+  }
+
+  MeshHealthIndicator(Mesh mesh, Duration certificateExpiryWarning, Clock clock) {
+    this.mesh = Objects.requireNonNull(mesh, "mesh");
+    this.certificateExpiryWarning = Objects.requireNonNull(certificateExpiryWarning, "certificateExpiryWarning");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public Health health() {
+    Status status = Status.UP;
+    List<String> reasons = new ArrayList<>();
+    Health.Builder health = new Health.Builder().withDetail("service", mesh.serviceName());
+
+    health.withDetail("registry", mesh.registry().getClass().getSimpleName());
+    if (mesh.registry() instanceof FileRegistry file) {
+      health.withDetail("registrySource", file.path().toString());
+      Optional<InvalidDocumentException> error = file.lastError();
+      if (error.isPresent()) {
+        status = Status.OUT_OF_SERVICE;
+        reasons.add("the registry refused its latest document; the last good one stays in force: "
+            + error.get().getMessage());
+      }
+    }
+
+    Optional<IdentityDescriptor> identity = MeshEndpoint.identity(mesh, clock);
+    if (identity.isPresent()) {
+      IdentityDescriptor id = identity.get();
+      health.withDetail("spiffeId", id.spiffeId());
+      if (id.secondsLeft() != null) {
+        health.withDetail("certificateNotAfter", id.notAfter());
+        health.withDetail("certificateSecondsLeft", id.secondsLeft());
+        if (id.secondsLeft() <= 0) {
+          status = Status.DOWN;
+          reasons.add("the certificate expired at " + id.notAfter());
+        } else if (id.secondsLeft() < certificateExpiryWarning.toSeconds()) {
+          if (status != Status.DOWN) status = Status.OUT_OF_SERVICE;
+          reasons.add("the certificate expires at " + id.notAfter() + ", within "
+              + "meshwork.health.certificate-expiry-warning (" + certificateExpiryWarning + ")");
+        }
+      }
+    }
+    if (!reasons.isEmpty()) health.withDetail("reasons", reasons);
+    return health.status(status).build();
+  }
+}

@@ -1,0 +1,228 @@
+package io.meshwork.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.ServiceConfig;
+import io.meshwork.core.registry.InMemoryRegistry;
+import io.meshwork.core.registry.Registry;
+import io.meshwork.spring.boot.MeshEndpoint.DestinationDescriptor;
+import io.meshwork.spring.boot.MeshEndpoint.EndpointDescriptor;
+import io.meshwork.spring.boot.MeshEndpoint.MeshDescriptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class MeshActuatorAutoConfigurationTest {
+  @TempDir Path dir;
+  Path registryFile;
+  WebApplicationContextRunner runner;
+
+  @BeforeEach
+  void writeRegistry() throws IOException {
+    registryFile = dir.resolve("mesh.yaml");
+    Files.writeString(registryFile, """
+        services:
+          greeter:
+            endpoints:
+              - { address: 127.0.0.1:1, zone: eu-1, labels: { version: v1 } }
+        """);
+    runner = new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshActuatorAutoConfiguration.class))
+        .withPropertyValues("meshwork.service-name=frontend", "meshwork.zone=eu-1",
+            "meshwork.registry.file=" + registryFile, "management.endpoints.web.exposure.include=meshwork")
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new);
+  }
+
+  @Test
+  void withActuatorTheEndpointAndTheHealthIndicatorAreMade() {
+    runner.run(context -> assertThat(context).hasSingleBean(MeshEndpoint.class)
+        .hasSingleBean(MeshHealthIndicator.class).hasBean("meshworkHealthIndicator"));
+  }
+
+  @Test
+  void theEndpointIsNotMadeWhenItIsNotExposed() {
+    runner.withPropertyValues("management.endpoints.web.exposure.include=health")
+        .run(context -> assertThat(context).doesNotHaveBean(MeshEndpoint.class)
+            .hasSingleBean(MeshHealthIndicator.class));
+  }
+
+  @Test
+  void theHealthIndicatorCanBeTurnedOff() {
+    runner.withPropertyValues("management.health.meshwork.enabled=false")
+        .run(context -> assertThat(context).hasSingleBean(MeshEndpoint.class)
+            .doesNotHaveBean(MeshHealthIndicator.class));
+  }
+
+  @Test
+  void withoutActuatorOnTheClassPathNeitherIsMadeAndTheMeshStarts() {
+    runner.withClassLoader(new FilteredClassLoader(org.springframework.boot.actuate.endpoint.annotation.Endpoint.class,
+            HealthIndicator.class))
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Mesh.class)
+            .doesNotHaveBean(MeshEndpoint.class).doesNotHaveBean(MeshHealthIndicator.class));
+  }
+
+  @Test
+  void withoutTheMeshNeitherIsMade() {
+    runner.withPropertyValues("meshwork.enabled=false").run(context -> assertThat(context).hasNotFailed()
+        .doesNotHaveBean(Mesh.class).doesNotHaveBean(MeshEndpoint.class).doesNotHaveBean(MeshHealthIndicator.class));
+  }
+
+  @Test
+  void backsOffForTheApplicationsOwnBeans() {
+    runner.withUserConfiguration(OwnBeans.class).run(context -> {
+      assertThat(context).getBean(MeshEndpoint.class).isSameAs(context.getBean(OwnBeans.class).endpoint);
+      assertThat(context).getBean("meshworkHealthIndicator").isNotInstanceOf(MeshHealthIndicator.class);
+    });
+  }
+
+  @Test
+  void theEndpointShowsTheServiceTheRegistryAndTheDestinationsTheMeshMade() {
+    runner.run(context -> {
+      Mesh mesh = context.getBean(Mesh.class);
+      MeshEndpoint endpoint = context.getBean(MeshEndpoint.class);
+      assertThat(endpoint.mesh().destinations()).isEmpty();
+
+      mesh.destination("greeter");
+      MeshDescriptor view = endpoint.mesh();
+      assertThat(view.service().name()).isEqualTo("frontend");
+      assertThat(view.service().zone()).isEqualTo("eu-1");
+      assertThat(view.service().tlsMode()).isEqualTo("permissive");
+      assertThat(view.registry().kind()).isEqualTo("FileRegistry");
+      assertThat(view.registry().source()).isEqualTo(registryFile.toString());
+      assertThat(view.registry().reportsErrors()).isTrue();
+      assertThat(view.registry().problems()).isEmpty();
+      long version = view.registry().version();
+      assertThat(view.identity()).isNull();
+      assertThat(view.destinations()).containsOnlyKeys("greeter");
+      DestinationDescriptor greeter = view.destinations().get("greeter");
+      assertThat(greeter.known()).isTrue();
+      assertThat(greeter.circuitState()).isEqualTo("CLOSED");
+      assertThat(greeter.retryBudget().exhausted()).isZero();
+      assertThat(greeter.endpoints()).extracting(EndpointDescriptor::address, EndpointDescriptor::zone,
+          EndpointDescriptor::labels, EndpointDescriptor::ejected, EndpointDescriptor::attempts)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("127.0.0.1:1", "eu-1", Map.of("version", "v1"), false, 0L));
+      // Reading the view made no destination.
+      assertThat(MeshEndpoint.destinationNames(mesh)).containsExactly("greeter");
+
+      // A change of the document shows, with a newer version.
+      Files.writeString(registryFile, """
+          services:
+            greeter:
+              endpoints:
+                - { address: 127.0.0.1:1, zone: eu-1, labels: { version: v1 } }
+                - { address: 127.0.0.1:2, zone: eu-2 }
+          """);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+          endpoint.mesh().destinations().get("greeter").endpoints()).hasSize(2));
+      MeshDescriptor changed = endpoint.mesh();
+      assertThat(changed.registry().version()).isGreaterThan(version);
+      assertThat(changed.destinations().get("greeter").version()).isEqualTo(changed.registry().version());
+    });
+  }
+
+  @Test
+  void aRefusedRegistryDocumentIsOutOfServiceWithItsProblems() {
+    runner.run(context -> {
+      MeshHealthIndicator health = context.getBean(MeshHealthIndicator.class);
+      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
+      Files.writeString(registryFile, "services:\n  greeter:\n    endpoints: [ { address: nowhere } ]\n");
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE));
+      Health refused = health.health();
+      assertThat(refused.getDetails()).containsEntry("registrySource", registryFile.toString());
+      assertThat((List<?>) refused.getDetails().get("reasons")).singleElement().asString()
+          .contains("refused its latest document").contains("mesh.yaml");
+      assertThat(context.getBean(MeshEndpoint.class).mesh().registry().problems()).isNotEmpty();
+    });
+  }
+
+  @Test
+  void theCertificateIsUpUntilItsExpiryWarningThenOutOfServiceThenDown() {
+    runner.withPropertyValues("meshwork.tls.mode=development-ca").run(context -> {
+      Mesh mesh = context.getBean(Mesh.class);
+      Health up = context.getBean(MeshHealthIndicator.class).health();
+      assertThat(up.getStatus()).isEqualTo(Status.UP);
+      assertThat(up.getDetails()).containsEntry("spiffeId", mesh.identity().orElseThrow().spiffeId())
+          .containsKey("certificateNotAfter").doesNotContainKey("reasons");
+      assertThat((Long) up.getDetails().get("certificateSecondsLeft")).isGreaterThan(Duration.ofHours(1).toSeconds());
+
+      // The development CA's certificates live 24 h: a 48 h warning is already due.
+      Health soon = new MeshHealthIndicator(mesh, Duration.ofHours(48)).health();
+      assertThat(soon.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+      assertThat(soon.getDetails().get("reasons").toString()).contains("certificate-expiry-warning");
+
+      Clock dayAfter = Clock.offset(Clock.systemUTC(), Duration.ofHours(25));
+      Health expired = new MeshHealthIndicator(mesh, Duration.ofHours(1), dayAfter).health();
+      assertThat(expired.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(expired.getDetails().get("reasons").toString()).contains("expired");
+
+      assertThat(context.getBean(MeshEndpoint.class).mesh().identity().spiffeId()).endsWith("/service/frontend");
+    });
+  }
+
+  @Test
+  void theCertificateExpiryWarningIsAProperty() {
+    runner.withPropertyValues("meshwork.tls.mode=development-ca", "meshwork.health.certificate-expiry-warning=48h")
+        .run(context -> assertThat(context.getBean(MeshHealthIndicator.class).health().getStatus())
+            .isEqualTo(Status.OUT_OF_SERVICE));
+  }
+
+  @Test
+  void aRegistryThatReportsNoErrorsIsShownAsSuch() {
+    new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshActuatorAutoConfiguration.class))
+        .withPropertyValues("meshwork.service-name=frontend", "management.endpoints.web.exposure.include=meshwork")
+        .withBean(Registry.class, () -> {
+          InMemoryRegistry r = InMemoryRegistry.create();
+          r.putService(ServiceConfig.of("greeter", Endpoint.of("127.0.0.1:1")));
+          return r;
+        })
+        .run(context -> {
+          MeshDescriptor view = context.getBean(MeshEndpoint.class).mesh();
+          assertThat(view.registry().kind()).isEqualTo("InMemoryRegistry");
+          assertThat(view.registry().source()).isNull();
+          assertThat(view.registry().reportsErrors()).isFalse();
+          assertThat(context.getBean(MeshHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
+        });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnBeans {
+    final MeshEndpoint endpoint;
+
+    OwnBeans(Mesh mesh) {
+      this.endpoint = new MeshEndpoint(mesh);
+    }
+
+    @Bean
+    MeshEndpoint ownMeshEndpoint() {
+      return endpoint;
+    }
+
+    @Bean
+    HealthIndicator meshworkHealthIndicator() {
+      return () -> Health.up().withDetail("own", true).build();
+    }
+  }
+}
