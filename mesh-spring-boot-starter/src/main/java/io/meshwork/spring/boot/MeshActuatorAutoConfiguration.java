@@ -5,8 +5,10 @@ import org.springframework.boot.actuate.autoconfigure.endpoint.condition.Conditi
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -17,11 +19,15 @@ import org.springframework.context.annotation.Configuration;
  * Actuator is on the class path and the endpoint is exposed) and the {@code meshwork} health
  * indicator ({@link MeshHealthIndicator}, when spring-boot-health is on the class path and {@code
  * management.health.meshwork.enabled} is not {@code false}). The mesh's meters need nothing here:
- * the {@code Mesh} bean already records into Boot's {@code MeterRegistry}.
+ * the {@code Mesh} bean already records into Boot's {@code MeterRegistry}. Off with {@code
+ * meshwork.enabled=false}, like the rest of the starter, even when the application makes its own
+ * {@code Mesh}.
  */
 @AutoConfiguration(after = MeshAutoConfiguration.class)
 @ConditionalOnClass(Mesh.class)
+@ConditionalOnBooleanProperty(name = "meshwork.enabled", matchIfMissing = true)
 @ConditionalOnBean(Mesh.class)
+@EnableConfigurationProperties(MeshProperties.class)
 public class MeshActuatorAutoConfiguration {
 
   /** The {@code meshwork} endpoint. */

@@ -88,6 +88,14 @@ class MeshActuatorAutoConfigurationTest {
   }
 
   @Test
+  void meshworkEnabledFalseTurnsItOffEvenWithTheApplicationsOwnMesh() {
+    runner.withPropertyValues("meshwork.enabled=false")
+        .withBean(Mesh.class, () -> Mesh.builder().serviceName("own").registry(InMemoryRegistry.create()).build())
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Mesh.class)
+            .doesNotHaveBean(MeshEndpoint.class).doesNotHaveBean(MeshHealthIndicator.class));
+  }
+
+  @Test
   void backsOffForTheApplicationsOwnBeans() {
     runner.withUserConfiguration(OwnBeans.class).run(context -> {
       assertThat(context).getBean(MeshEndpoint.class).isSameAs(context.getBean(OwnBeans.class).endpoint);
