@@ -46,8 +46,18 @@ public class MeshHttpAutoConfiguration {
       return new OkHttpClientHttpRequestFactory(client);
     }
 
+  }
+
+  /**
+   * Boot's {@code RestClient.Builder} through the mesh, when spring-boot-restclient is present. A
+   * class of its own, with the condition by name: a bean method whose return type is missing from
+   * the class path fails the whole configuration class when Spring introspects it (an
+   * application with spring-webmvc but not spring-boot-restclient did not start).
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.restclient.RestClientCustomizer", value = RestClient.class)
+  static class BootRestClient {
     @Bean
-    @ConditionalOnClass(RestClientCustomizer.class)
     @ConditionalOnMissingBean(name = "meshRestClientCustomizer")
     RestClientCustomizer meshRestClientCustomizer(OkHttpClientHttpRequestFactory factory) {
       return builder -> builder.requestFactory(factory);

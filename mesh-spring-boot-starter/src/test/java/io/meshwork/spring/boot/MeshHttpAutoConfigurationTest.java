@@ -134,6 +134,14 @@ class MeshHttpAutoConfigurationTest {
   }
 
   @Test
+  void withoutBootsRestClientModuleTheRequestFactoryIsStillMade() {
+    runner.withClassLoader(new FilteredClassLoader(org.springframework.boot.restclient.RestClientCustomizer.class))
+        .run(context -> assertThat(context)
+            .hasNotFailed().hasSingleBean(OkHttpClientHttpRequestFactory.class)
+            .doesNotHaveBean("meshRestClientCustomizer"));
+  }
+
+  @Test
   void meshworkEnabledFalseLeavesBootsRestClientAlone() {
     runner.withPropertyValues("meshwork.enabled=false").run(context -> assertThat(context)
         .hasNotFailed().doesNotHaveBean(OkHttpClient.class).doesNotHaveBean("meshRestClientCustomizer")
