@@ -19,7 +19,10 @@ import org.springframework.web.bind.annotation.RestController;
 public class StartupApp {
   static final String EXCLUDE = "spring.autoconfigure.exclude="
       + "io.meshwork.spring.boot.MeshAutoConfiguration,io.meshwork.spring.boot.MeshHttpAutoConfiguration,"
-      + "io.meshwork.spring.boot.MeshClientsAutoConfiguration,io.meshwork.spring.boot.MeshServletAutoConfiguration";
+      + "io.meshwork.spring.boot.MeshClientsAutoConfiguration,io.meshwork.spring.boot.MeshServletAutoConfiguration,"
+      + "io.meshwork.spring.boot.MeshSslAutoConfiguration,"
+      // Replaces the test resources' exclusion of Jetty, which is on the test class path too.
+      + "org.springframework.boot.jetty.autoconfigure.servlet.JettyServletWebServerAutoConfiguration";
 
   @RestController
   static class Hello {
