@@ -24,8 +24,10 @@ import org.springframework.core.env.Environment;
  * first in the filter chain, before Spring Security and Boot's own filters, so that every handler
  * runs in the caller's deadline and trace, a request whose deadline has passed is refused before
  * any work, and the caller's verified identity and the service's {@code server.allow} apply. The
- * container's TLS is not configured here yet: with plaintext connectors the caller's identity is
- * absent, and a registry in strict mode refuses every request.
+ * caller's identity comes from the container's TLS: with {@code server.ssl.bundle=meshwork}
+ * ({@link MeshSslAutoConfiguration}) the container verifies client certificates against the
+ * mesh's trust bundle; with plaintext connectors the identity is absent, and a registry in strict
+ * mode refuses every request.
  *
  * <p>With {@code meshwork.server.register} (default true) the web server registers itself in the
  * mesh once it listens and withdraws first on shutdown ({@link MeshServerRegistration}).
