@@ -80,7 +80,7 @@ public class MeshProperties {
 
     /**
      * Whether to register the web server's port in the registry once it listens (as an endpoint
-     * of meshwork.service-name, withdrawn on shutdown).
+     * of meshwork.service-name, withdrawn on shutdown), and Boot's gRPC server's port too.
      */
     private boolean register = true;
 
