@@ -10,13 +10,20 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.grpc.client.GrpcChannelFactory;
 
 /**
  * gRPC clients on the mesh, with mesh-grpc on the class path: {@link MeshClient} fields and
  * parameters of a generated stub type get a stub on a mesh channel ({@link MeshGrpcChannels}, one
- * channel per service, shut down with the context).
+ * channel per service, shut down with the context); with spring-boot-grpc-client, Boot's channels
+ * to {@code mesh:///<service>} targets are mesh channels ({@link MeshGrpcChannelFactory}).
  */
-@AutoConfiguration(after = MeshAutoConfiguration.class)
+// After Boot's client factory (which backs off for any other), before the composite over both.
+@AutoConfiguration(after = MeshAutoConfiguration.class,
+    afterName = "org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration",
+    beforeName = "org.springframework.boot.grpc.client.autoconfigure.CompositeChannelFactoryAutoConfiguration")
 @ConditionalOnClass({MeshGrpc.class, AbstractStub.class})
 @ConditionalOnBean(Mesh.class)
 public class MeshGrpcAutoConfiguration {
@@ -40,5 +47,17 @@ public class MeshGrpcAutoConfiguration {
         bf.setAutowireCandidateResolver(new MeshStubAutowireCandidateResolver(bf.getAutowireCandidateResolver(), bf));
       }
     };
+  }
+
+  /** Boot's gRPC client: mesh targets through the mesh. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(GrpcChannelFactory.class)
+  static class BootClientConfiguration {
+    /** Creates Boot's channels to {@code mesh:} targets; ordered before Boot's own factory. */
+    @Bean
+    @ConditionalOnMissingBean
+    MeshGrpcChannelFactory meshGrpcChannelFactory(Mesh mesh, Environment environment) {
+      return new MeshGrpcChannelFactory(mesh, environment);
+    }
   }
 }
