@@ -4,12 +4,9 @@ import com.sun.net.httpserver.HttpExchange;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.inbound.InboundCall;
 import io.meshwork.core.inbound.InboundGuard;
-import io.meshwork.core.inbound.InboundRequest;
 import io.meshwork.core.inbound.Refusal;
 import io.meshwork.core.inbound.RefusalKind;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -70,69 +67,6 @@ final class InboundSecurity implements AutoCloseable {
     in.status(status);
     MeshHttpServer.respond(exchange, status, refusal.message());
     return true;
-  }
-
-  /**
-   * {@code request} with how it came, for the guard: over TLS or not, and the SPIFFE ID of the
-   * client certificate the TLS session verified ({@code null} for none).
-   */
-  static InboundRequest verified(InboundRequest request, boolean tls, String peerIdentity) {
-    return new InboundRequest() {
-      @Override
-      public String method() {
-        return request.method();
-      }
-
-      @Override
-      public String header(String lowerCaseName) {
-        return request.header(lowerCaseName);
-      }
-
-      @Override
-      public List<String> headers(String lowerCaseName) {
-        return request.headers(lowerCaseName);
-      }
-
-      @Override
-      public Iterable<String> headerNames() {
-        return request.headerNames();
-      }
-
-      @Override
-      public boolean tls() {
-        return tls;
-      }
-
-      @Override
-      public String peerIdentity() {
-        return peerIdentity;
-      }
-
-      @Override
-      public String scheme() {
-        return request.scheme();
-      }
-
-      @Override
-      public String path() {
-        return request.path();
-      }
-
-      @Override
-      public String query() {
-        return request.query();
-      }
-
-      @Override
-      public String route() {
-        return request.route();
-      }
-
-      @Override
-      public InetSocketAddress remoteAddress() {
-        return request.remoteAddress();
-      }
-    };
   }
 
   @Override

@@ -121,6 +121,9 @@ public final class MeshHttpServer implements AutoCloseable {
   /** How long close waits for requests in flight unless told otherwise, as mesh-grpc's servers: 5 s. */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
+  /** How often close looks whether the requests in flight have finished. */
+  private static final long DRAIN_POLL_MILLIS = 5;
+
   /** The shortest maximum connection age, as mesh-grpc's servers. */
   static final Duration MIN_CONNECTION_AGE = Duration.ofSeconds(1);
 
@@ -132,8 +135,8 @@ public final class MeshHttpServer implements AutoCloseable {
   private final String advertisedHost;
   private final boolean register;
   private final Duration drainTimeout;
-  /** Requests being handled, for the drain on close; guarded by itself. */
-  private final int[] inFlight = new int[1];
+  /** Requests being handled, for the drain on close: a counter, no lock per request. */
+  private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Registration registration;
   private volatile boolean closed;
   /** What the health path answers: 200 while true, 503 once false. */
@@ -286,15 +289,13 @@ public final class MeshHttpServer implements AutoCloseable {
       }
     }
     long until = System.nanoTime() + drainTimeout.toNanos();
-    synchronized (inFlight) {
-      try {
-        long left;
-        while (inFlight[0] > 0 && (left = until - System.nanoTime()) > 0) {
-          TimeUnit.NANOSECONDS.timedWait(inFlight, left);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    // Close is rare and not on the request path: poll the counter rather than lock every request.
+    try {
+      while (inFlight.get() > 0 && System.nanoTime() - until < 0) {
+        TimeUnit.MILLISECONDS.sleep(DRAIN_POLL_MILLIS);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     server.stop(0);
     security.close();
@@ -303,25 +304,21 @@ public final class MeshHttpServer implements AutoCloseable {
 
   /** Counts the requests being handled, for the drain on close. */
   private static final class Draining implements HttpHandler {
-    private final int[] inFlight;
+    private final AtomicInteger inFlight;
     private final HttpHandler next;
 
-    Draining(int[] inFlight, HttpHandler next) {
+    Draining(AtomicInteger inFlight, HttpHandler next) {
       this.inFlight = inFlight;
       this.next = next;
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
-      synchronized (inFlight) {
-        inFlight[0]++;
-      }
+      inFlight.incrementAndGet();
       try {
         next.handle(exchange);
       } finally {
-        synchronized (inFlight) {
-          if (--inFlight[0] == 0) inFlight.notifyAll();
-        }
+        inFlight.decrementAndGet();
       }
     }
   }
@@ -363,7 +360,7 @@ public final class MeshHttpServer implements AutoCloseable {
       exchange.setStreams(null, body);
       InboundCall in = null;
       try {
-        in = guard.begin(InboundSecurity.verified(new ExchangeRequest(exchange, tls), tls, caller), parent);
+        in = guard.begin(new ExchangeRequest(exchange, tls, caller), parent);
         serve(exchange, in, tls, session, caller, body);
       } finally {
         try {
@@ -480,10 +477,23 @@ public final class MeshHttpServer implements AutoCloseable {
   private static final class ExchangeRequest implements InboundRequest {
     private final HttpExchange exchange;
     private final boolean tls;
+    /** The SPIFFE ID of the client certificate the TLS session verified, or null. */
+    private final String peerIdentity;
 
-    ExchangeRequest(HttpExchange exchange, boolean tls) {
+    ExchangeRequest(HttpExchange exchange, boolean tls, String peerIdentity) {
       this.exchange = exchange;
       this.tls = tls;
+      this.peerIdentity = peerIdentity;
+    }
+
+    @Override
+    public boolean tls() {
+      return tls;
+    }
+
+    @Override
+    public String peerIdentity() {
+      return peerIdentity;
     }
 
     @Override
