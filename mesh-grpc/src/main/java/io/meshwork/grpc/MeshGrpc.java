@@ -5,6 +5,7 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -261,6 +262,19 @@ public final class MeshGrpc {
       probes.values().forEach(f -> f.cancel(true));
     }
     return new WarmUp(question.service, reached, failed);
+  }
+
+  /**
+   * The mesh's server interceptor alone, for frameworks that build the server and its health
+   * service themselves (Spring Boot's gRPC server): the caller's deadline and trace in the
+   * handler's context, the caller's identity from the TLS session, the inbound rule (strict mode,
+   * access policy, a passed deadline) and {@code mesh.server.requests}. Add it last, so that it
+   * runs before every other interceptor. Prefer {@link #server} or {@link #configure}, which also
+   * add the health service. One interceptor per server; it watches the service in the registry
+   * until the registry closes.
+   */
+  public static ServerInterceptor serverInterceptor(Mesh mesh) {
+    return new MeshServerInterceptor(Objects.requireNonNull(mesh, "mesh"));
   }
 
   /**

@@ -1,15 +1,12 @@
 package io.meshwork.spring.boot;
 
 import io.grpc.BindableService;
-import io.grpc.ForwardingServerBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.core.Mesh;
 import io.meshwork.grpc.MeshGrpc;
 import io.meshwork.grpc.MeshServerInterceptor;
-import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -91,7 +88,7 @@ public class MeshGrpcServerAutoConfiguration {
     private final List<ServerInterceptor> interceptors;
 
     MeshServerCustomizer(Mesh mesh) {
-      this.interceptors = Capture.interceptors(mesh);
+      this.interceptors = List.of(MeshGrpc.serverInterceptor(mesh));
     }
 
     @Override
@@ -102,42 +99,6 @@ public class MeshGrpcServerAutoConfiguration {
     @Override
     public int getOrder() {
       return Ordered.LOWEST_PRECEDENCE;
-    }
-  }
-
-  /**
-   * The interceptor {@link MeshGrpc#configure(Mesh, ServerBuilder)} installs, without its health
-   * service (the server's health is Boot's, or {@link HealthConfiguration}'s): mesh-grpc makes its
-   * interceptor only through its builders.
-   */
-  static final class Capture extends ForwardingServerBuilder<Capture> {
-    private final List<ServerInterceptor> interceptors = new ArrayList<>();
-
-    static List<ServerInterceptor> interceptors(Mesh mesh) {
-      Capture capture = new Capture();
-      MeshGrpc.configure(mesh, capture);
-      return List.copyOf(capture.interceptors);
-    }
-
-    @Override
-    protected ServerBuilder<?> delegate() {
-      throw new UnsupportedOperationException("captures the mesh's interceptor only");
-    }
-
-    @Override
-    public Capture intercept(ServerInterceptor interceptor) {
-      interceptors.add(interceptor);
-      return this;
-    }
-
-    @Override
-    public Capture addService(BindableService service) {
-      return this;
-    }
-
-    @Override
-    public Capture addService(ServerServiceDefinition service) {
-      return this;
     }
   }
 
