@@ -226,6 +226,19 @@ public final class FileRegistry implements Registry {
     return Optional.ofNullable(lastError);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The source is {@code file:<path>}; a read problem is an unreadable document file, while
+   * it lasts.
+   */
+  @Override
+  public RegistryStatus status() {
+    return publisher.locked(() -> new RegistryStatus("file:" + path, publisher.version(),
+        publisher.lastChange(), lastError == null ? List.of() : lastError.problems(),
+        Optional.ofNullable(lastReadProblem)));
+  }
+
   @Override
   public Watch watch(String service, ServiceListener listener) {
     return publisher.watch(service, listener);

@@ -100,6 +100,13 @@ public final class InMemoryRegistry implements Registry {
     publisher.change(() -> document = new MeshDocument(mesh, document.services()));
   }
 
+  /** {@inheritDoc} The source is {@code memory}; it never refuses a document nor fails to read. */
+  @Override
+  public RegistryStatus status() {
+    return new RegistryStatus("memory", publisher.version(), publisher.lastChange(),
+        java.util.List.of(), java.util.Optional.empty());
+  }
+
   @Override
   public Watch watch(String service, ServiceListener listener) {
     return publisher.watch(service, listener);

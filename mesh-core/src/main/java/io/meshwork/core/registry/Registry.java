@@ -47,6 +47,16 @@ public interface Registry extends AutoCloseable {
     return java.util.Set.of();
   }
 
+  /**
+   * Where this registry reads, the version in force and why the latest change was not taken,
+   * for health checks and admin pages. The default describes a registry that cannot tell more
+   * than its class name. Not for the call path.
+   */
+  default RegistryStatus status() {
+    return new RegistryStatus(getClass().getSimpleName(), 0, java.util.Optional.empty(),
+        java.util.List.of(), java.util.Optional.empty());
+  }
+
   /** Stops watching and removes this registry's registrations. Idempotent. */
   @Override
   void close();

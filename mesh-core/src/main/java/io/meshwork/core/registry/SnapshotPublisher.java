@@ -45,6 +45,7 @@ final class SnapshotPublisher {
   private final Logger log;
   private final Map<String, Topic> topics = new HashMap<>(); // guarded by lock
   private long version; // guarded by lock
+  private java.time.Instant lastChange; // guarded by lock
   private boolean closed; // guarded by lock
 
   /**
@@ -107,6 +108,25 @@ final class SnapshotPublisher {
   }
 
   /** Whether {@link #close} ran. */
+  /** The registry-wide version in force, and when it last grew (null if never). */
+  long version() {
+    lock.lock();
+    try {
+      return version;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  java.util.Optional<java.time.Instant> lastChange() {
+    lock.lock();
+    try {
+      return java.util.Optional.ofNullable(lastChange);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   boolean isClosed() {
     lock.lock();
     try {
@@ -143,6 +163,7 @@ final class SnapshotPublisher {
     }
     if (changed.isEmpty()) return;
     long next = ++version;
+    lastChange = java.time.Instant.now();
     for (Topic t : changed) t.current = snapshot(views.get(t), next);
     for (Topic t : changed) {
       for (SubscribedWatch w : t.watches) {

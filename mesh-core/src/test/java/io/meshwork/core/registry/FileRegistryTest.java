@@ -154,12 +154,22 @@ class FileRegistryTest {
       assertThat(listener.snapshots()).containsExactly(good);
       assertThat(registry.document().service("greeter").endpoints()).hasSize(1);
       assertThat(registry.watch("greeter", s -> {}).current()).isEqualTo(good);
+      RegistryStatus refused = registry.status();
+      assertThat(refused.source()).isEqualTo("file:" + file);
+      assertThat(refused.version()).isEqualTo(good.version());
+      assertThat(refused.rejected()).isEqualTo(error.problems());
+      assertThat(refused.readProblem()).isEmpty();
+      assertThat(refused.healthy()).isFalse();
 
       writeAtomically(file, TWO_ENDPOINTS);
 
       await().atMost(WAIT)
           .untilAsserted(() -> assertThat(listener.latestAddresses()).containsExactly("127.0.0.1:8081", "127.0.0.1:8082"));
       assertThat(registry.lastError()).isEmpty();
+      RegistryStatus fixed = registry.status();
+      assertThat(fixed.healthy()).isTrue();
+      assertThat(fixed.version()).isGreaterThan(good.version()).isEqualTo(listener.latest().version());
+      assertThat(fixed.lastApplied()).isPresent();
       assertThat(updates("applied")).isEqualTo(2.0);
       assertThat(updates("rejected")).isEqualTo(1.0);
       assertThat(stderr.occurrences(logged)).isEqualTo(1);
@@ -264,6 +274,29 @@ class FileRegistryTest {
           assertThat(e.problems().get(0).line()).isEqualTo(6);
           assertThat(e.getMessage()).contains(file + ":6");
         });
+  }
+
+  @Test
+  void anUnreadableFileIsAReadProblemInTheStatusUntilItComesBack() throws Exception {
+    Path file = writeAtomically(dir.resolve("mesh.yaml"), ONE_ENDPOINT);
+    try (FileRegistry registry = builder(file).build()) {
+      RecordingListener listener = new RecordingListener();
+      registry.watch("greeter", listener);
+      assertThat(registry.status().healthy()).isTrue();
+
+      Files.delete(file);
+
+      await().atMost(WAIT).until(() -> registry.status().readProblem().isPresent());
+      assertThat(registry.status().readProblem().orElseThrow()).contains(file.toString());
+      assertThat(registry.status().rejected()).isEmpty();
+      assertThat(listener.latestAddresses()).containsExactly("127.0.0.1:8081");
+
+      writeAtomically(file, TWO_ENDPOINTS);
+
+      await().atMost(WAIT).until(() -> registry.status().healthy());
+      await().atMost(WAIT).untilAsserted(() ->
+          assertThat(listener.latestAddresses()).containsExactly("127.0.0.1:8081", "127.0.0.1:8082"));
+    }
   }
 
   @Test
