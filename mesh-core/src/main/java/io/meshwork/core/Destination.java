@@ -79,4 +79,11 @@ public interface Destination {
 
   /** Calls admitted and not yet closed. */
   int inFlight();
+
+  /**
+   * The retry budget as it stands: retries it allows now, its policy, and how many retries it
+   * (window or throttle) refused since the destination was made. For operators' views; reads the
+   * budget's window, not for the call path.
+   */
+  RetryBudgetStatus retryBudget();
 }

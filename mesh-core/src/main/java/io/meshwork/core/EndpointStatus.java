@@ -12,7 +12,9 @@ import io.meshwork.core.model.Endpoint;
  * @param ejections how many times it has been ejected
  * @param attempts attempts sent to it
  * @param failures failed attempts
+ * @param notServing whether the last active health check said it is not serving ({@link
+ *     Destination#reportHealth}): then it gets no picks
  */
 public record EndpointStatus(
     Endpoint endpoint, boolean ejected, int inFlight, long ewmaLatencyNanos, long ejections,
-    long attempts, long failures) {}
+    long attempts, long failures, boolean notServing) {}

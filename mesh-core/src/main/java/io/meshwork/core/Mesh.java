@@ -6,10 +6,12 @@ import io.meshwork.core.internal.DecisionLog;
 import io.meshwork.core.internal.DefaultTelemetry;
 import io.meshwork.core.internal.DestinationState;
 import io.meshwork.core.internal.EngineRuntime;
+import io.meshwork.core.internal.InboundCallers;
 import io.meshwork.core.internal.Listeners;
 import io.meshwork.core.internal.MeshAccess;
 import io.meshwork.core.internal.OwnedMeters;
 import io.meshwork.core.internal.PeakEwma;
+import io.meshwork.core.inbound.InboundCaller;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.ServiceConfig;
@@ -21,6 +23,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -75,7 +78,7 @@ public final class Mesh implements AutoCloseable {
     listeners.add(0, new DecisionLog());
     this.runtime = new EngineRuntime(serviceName, zone, ticker, b.random, new Listeners(listeners),
         new OwnedMeters(meterRegistry), b.percentileHistograms, b.ewmaDecay.toNanos(),
-        b.listeners.isEmpty() ? null : new Listeners(b.listeners));
+        b.listeners.isEmpty() ? null : new Listeners(b.listeners), new InboundCallers(ticker));
     this.destinations = Caffeine.newBuilder().build();
     this.probes = Caffeine.newBuilder()
         .maximumSize(10_000)
@@ -120,6 +123,31 @@ public final class Mesh implements AutoCloseable {
       state.attach(registry.watch(name, state));
       return state;
     });
+  }
+
+  /**
+   * The destinations this mesh has made so far ({@link #destination(String)}, or {@link
+   * #findDestination(String)} for a service), sorted by service name: for operators' views such
+   * as an admin endpoint, which must show what the process calls without making destinations
+   * itself. A copy; not for the call path.
+   */
+  public List<Destination> destinations() {
+    List<Destination> out = new ArrayList<>(destinations.asMap().values());
+    out.sort(Comparator.comparing(Destination::service));
+    return List.copyOf(out);
+  }
+
+  /**
+   * Who calls this service: per verified caller identity (the SPIFFE ID of the client
+   * certificate), the requests the inbound guards of this mesh accepted and refused (by rule),
+   * and when the caller was last seen; calls without an identity under {@value
+   * InboundCaller#ANONYMOUS}. Bounded: identities beyond the first {@value
+   * InboundCaller#MAX_CALLERS} count together under {@value InboundCaller#OTHER}. Most requests
+   * first. Recording costs the request path a hash lookup and a counter increment; this copy is
+   * for operators, not for the call path.
+   */
+  public List<InboundCaller> inboundCallers() {
+    return runtime.inboundCallers().snapshot();
   }
 
   /**

@@ -74,6 +74,8 @@ class EngineHealthReportTest {
     try (EngineHarness h = new EngineHarness(22).service(policy(HTTP_CHECKS), ENDPOINTS)) {
       Destination d = h.destination();
       d.reportHealth(draining.address(), false);
+      assertThat(h.status(d, draining).notServing()).as("shown in the endpoint's status").isTrue();
+      assertThat(h.status(d, ENDPOINTS.get(0)).notServing()).isFalse();
 
       Map<Endpoint, Long> whileOut = traffic(h, Set.of(), 1000);
       assertThat(whileOut).doesNotContainKey(draining).hasSize(3);
@@ -81,6 +83,7 @@ class EngineHealthReportTest {
       assertThat(h.events.readmissions).isEmpty();
 
       d.reportHealth(draining.address(), true);
+      assertThat(h.status(d, draining).notServing()).isFalse();
       assertThat(traffic(h, Set.of(), 1000).get(draining)).isGreaterThan(1000 / 4 / 2);
       assertThat(h.events.readmissions).as("not ejected, so not readmitted").isEmpty();
     }

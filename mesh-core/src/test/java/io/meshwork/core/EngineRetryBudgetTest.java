@@ -69,6 +69,48 @@ class EngineRetryBudgetTest {
   }
 
   @Test
+  void theDestinationShowsItsBudgetPolicyBalanceAndRefusals() {
+    try (EngineHarness h = new EngineHarness(7)) {
+      h.service(policy(FINAGLE), EngineHarness.endpoints(10));
+      RetryBudgetStatus fresh = h.destination().retryBudget();
+      assertThat(fresh).isEqualTo(new RetryBudgetStatus(100.0, 0.2, 10, Duration.ofSeconds(10), false, 0, 0));
+
+      EngineHarness.Simulation sim = h.new Simulation(h.destination());
+      sim.server = e -> Outcome.http(503);
+      sim.latencyNanos = e -> 100_000;
+      sim.arrivals(1000, REQUESTS).run();
+
+      RetryBudgetStatus spent = h.destination().retryBudget();
+      assertThat(spent.refusedByBudget()).isPositive()
+          .isEqualTo((long) h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "budget"));
+      assertThat(spent.refusedByThrottle()).isZero();
+      assertThat(spent.refused()).isEqualTo(spent.refusedByBudget());
+      assertThat(spent.available()).as("spent under total failure").isLessThan(1.0);
+
+      h.ticker.advance(Duration.ofSeconds(11));
+      RetryBudgetStatus later = h.destination().retryBudget();
+      assertThat(later.available()).as("the window has moved past every call and retry").isEqualTo(100.0);
+      assertThat(later.refusedByBudget()).as("refusals are a running count").isEqualTo(spent.refusedByBudget());
+    }
+  }
+
+  @Test
+  void theThrottleShowsAsThrottledAndCountsItsOwnRefusals() {
+    try (EngineHarness h = new EngineHarness(7)) {
+      h.service(policy(RetryBudgetPolicy.DEFAULT), EngineHarness.endpoints(10));
+      EngineHarness.Simulation sim = h.new Simulation(h.destination());
+      sim.server = e -> Outcome.http(503);
+      sim.latencyNanos = e -> 100_000;
+      sim.arrivals(1000, REQUESTS).run();
+
+      RetryBudgetStatus s = h.destination().retryBudget();
+      assertThat(s.throttled()).isTrue();
+      assertThat(s.refusedByThrottle()).isPositive()
+          .isEqualTo((long) h.counter("mesh.client.retry.budget.exhausted", "service", SERVICE, "reason", "throttle"));
+    }
+  }
+
+  @Test
   void aBudgetThatNeverBindsLetsEveryCallRetryTwice() {
     try (EngineHarness h = new EngineHarness(7)) {
       EngineHarness.Simulation sim = run(h,

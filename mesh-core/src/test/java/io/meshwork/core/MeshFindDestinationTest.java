@@ -21,6 +21,19 @@ class MeshFindDestinationTest {
   }
 
   @Test
+  void destinationsListsTheDestinationsMadeSoFarSortedAndMakesNone() {
+    assertThat(mesh.destinations()).isEmpty();
+    registry.putService(ServiceConfig.of("greeter", Endpoint.of("127.0.0.1:8081")));
+    Destination inventory = mesh.destination("inventory");
+    Destination greeter = mesh.findDestination("greeter").orElseThrow();
+    mesh.findDestination("api.example.com");
+
+    assertThat(mesh.destinations()).containsExactly(greeter, inventory);
+    assertThat(mesh.destinations()).as("a copy").isUnmodifiable();
+    assertThat(mesh.destinations()).hasSize(2);
+  }
+
+  @Test
   void aKnownServiceIsFound() {
     registry.putService(ServiceConfig.of("greeter", Endpoint.of("127.0.0.1:8081")));
     assertThat(mesh.findDestination("greeter")).get().extracting(Destination::service).isEqualTo("greeter");

@@ -5,6 +5,7 @@ import io.meshwork.core.Mesh;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.internal.CallerIdentity;
+import io.meshwork.core.internal.InboundCallers;
 import io.meshwork.core.internal.MeshAccess;
 import io.meshwork.core.internal.OwnedMeters;
 import io.meshwork.core.model.TlsMode;
@@ -99,10 +100,14 @@ import org.slf4j.LoggerFactory;
  * when the call came without one (plaintext). Its values are bounded by the identities the trust
  * bundle can vouch for. Timers are resolved once per caller, route and status and kept in arrays.
  *
+ * <p>Callers: every decision is also counted per caller identity for {@link
+ * Mesh#inboundCallers()} (accepted, or refused by kind, and when last seen), shared by every guard
+ * of the mesh.
+ *
  * <p>Thread-safe; one guard serves every request of a server. {@link #begin} costs a few header
  * lookups, the propagator's extraction, a volatile read of the registry snapshot, one hash lookup
- * for the access policy (rebuilt only when the policy or trust domain changes) and one small
- * object.
+ * for the access policy (rebuilt only when the policy or trust domain changes), one for the
+ * caller's counts and one small object.
  */
 public final class InboundGuard implements AutoCloseable {
   /** Timer of served requests. */
@@ -135,6 +140,7 @@ public final class InboundGuard implements AutoCloseable {
   private final String service;
   private final Ticker ticker;
   private final OwnedMeters meters;
+  private final InboundCallers callers;
   private final TextMapPropagator propagator;
   private final Tracer tracer;
   private final boolean checksTraceparent;
@@ -157,6 +163,7 @@ public final class InboundGuard implements AutoCloseable {
     this.service = mesh.serviceName();
     this.ticker = mesh.ticker();
     this.meters = MeshAccess.meters(mesh);
+    this.callers = MeshAccess.inboundCallers(mesh);
     this.propagator = mesh.openTelemetry().getPropagators().getTextMapPropagator();
     this.tracer = mesh.openTelemetry().getTracer(INSTRUMENTATION_SCOPE);
     this.checksTraceparent = propagator.fields().contains(TRACEPARENT);
@@ -236,6 +243,7 @@ public final class InboundGuard implements AutoCloseable {
     Deadline effective = MeshContext.deadline(context);
 
     Refusal refusal = decide(self.current(), tls, caller, request, effective, deadline != null ? timeoutValue : null);
+    callers.entry(caller).record(refusal == null ? null : refusal.kind(), start);
     int attempt = AttemptHeader.parse(request.header(AttemptHeader.NAME));
     SpanContext own = span.getSpanContext();
     String traceId = own.isValid() ? own.getTraceId() : remote.isValid() ? remote.getTraceId() : null;

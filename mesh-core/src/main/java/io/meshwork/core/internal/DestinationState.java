@@ -11,6 +11,8 @@ import io.meshwork.core.EndpointStatus;
 import io.meshwork.core.MeshContext;
 import io.meshwork.core.MeshException;
 import io.meshwork.core.MeshRequest;
+import io.meshwork.core.RetryBudgetStatus;
+import io.meshwork.core.model.RetryBudgetPolicy;
 import io.meshwork.core.model.Address;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Endpoint;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The engine's state for one destination service: the current {@link Plan}, in-flight count,
@@ -61,6 +64,9 @@ public final class DestinationState implements Destination, ServiceListener {
   final Counter budgetExhausted;
   /** Retries refused by the budget's throttle ({@code reason=throttle}). */
   final Counter budgetThrottled;
+  /** Retries refused by the window and by the throttle, for {@link #retryBudget()}; rare path. */
+  final LongAdder refusedByBudget = new LongAdder();
+  final LongAdder refusedByThrottle = new LongAdder();
   final Counter ejections;
   private final AtomicReferenceArray<Counter> retries = new AtomicReferenceArray<>(Slots.COUNT);
 
@@ -384,7 +390,8 @@ public final class DestinationState implements Destination, ServiceListener {
     List<EndpointStatus> out = new ArrayList<>(p.endpoints.length);
     for (EndpointState e : p.endpoints) {
       out.add(new EndpointStatus(e.endpoint(), e.ejectedAt(now), e.pending(),
-          (long) e.costNanos(now, rt.tauNanos()), e.ejections.get(), e.attempts(), e.failures.get()));
+          (long) e.costNanos(now, rt.tauNanos()), e.ejections.get(), e.attempts(), e.failures.get(),
+          e.notServing()));
     }
     return List.copyOf(out);
   }
@@ -397,6 +404,14 @@ public final class DestinationState implements Destination, ServiceListener {
   @Override
   public int inFlight() {
     return limit.inFlight();
+  }
+
+  @Override
+  public RetryBudgetStatus retryBudget() {
+    RetryBudget b = plan.budget;
+    RetryBudgetPolicy policy = b.policy();
+    return new RetryBudgetStatus(b.balance(rt.ticker().nanoTime()), policy.ratio(), policy.minPerSecond(),
+        policy.ttl(), b.throttled(), refusedByBudget.sum(), refusedByThrottle.sum());
   }
 
   @Override

@@ -17,6 +17,7 @@ import java.util.random.RandomGenerator;
  * @param histograms whether timers publish percentile histograms
  * @param tauNanos peak-EWMA decay time constant
  * @param perCallListener user listeners for per-call events, or null when there are none
+ * @param inboundCallers who calls this service, recorded by its inbound guards
  */
 public record EngineRuntime(
     String localService,
@@ -27,7 +28,8 @@ public record EngineRuntime(
     OwnedMeters meters,
     boolean histograms,
     long tauNanos,
-    MeshEventListener perCallListener) {
+    MeshEventListener perCallListener,
+    InboundCallers inboundCallers) {
 
   /**
    * The listener for per-call events (attempt started and completed, call completed), or

@@ -26,4 +26,11 @@ public final class MeshAccess {
     if (r == null) throw new IllegalStateException("Mesh is not initialized"); // cannot happen: a Mesh exists
     return r.apply(mesh).meters();
   }
+
+  /** Where {@code mesh}'s inbound guards record their callers. */
+  public static InboundCallers inboundCallers(Mesh mesh) {
+    Function<Mesh, EngineRuntime> r = runtime;
+    if (r == null) throw new IllegalStateException("Mesh is not initialized");
+    return r.apply(mesh).inboundCallers();
+  }
 }

@@ -339,6 +339,7 @@ final class RealCall implements Call, Attempt, PickContext {
     if (throttled || !plan.budget.tryWithdraw(now)) {
       plan.budget.onCallFailed(n);
       (throttled ? dest.budgetThrottled : dest.budgetExhausted).increment();
+      (throttled ? dest.refusedByThrottle : dest.refusedByBudget).increment();
       dest.rt.listener().onRetryBudgetExhausted(dest.service, outcome);
       if (outcome.kind() == Outcome.Kind.RESPONSE) return finish(n, outcome, now);
       String rule = throttled
