@@ -3,23 +3,22 @@ package io.meshwork.spring.boot;
 import io.meshwork.core.Destination;
 import io.meshwork.core.EndpointStatus;
 import io.meshwork.core.Mesh;
+import io.meshwork.core.RetryBudgetStatus;
 import io.meshwork.core.WorkloadIdentity;
+import io.meshwork.core.inbound.InboundCaller;
 import io.meshwork.core.model.ClientPolicy;
 
 import io.meshwork.core.model.MeshSettings;
-import io.meshwork.core.model.RetryBudgetPolicy;
 import io.meshwork.core.model.Route;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.model.WeightedTarget;
 import io.meshwork.core.registry.ConfigProblem;
-import io.meshwork.core.registry.FileRegistry;
 import io.meshwork.core.registry.Registry;
+import io.meshwork.core.registry.RegistryStatus;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
 import io.meshwork.tls.MeshTls;
 import io.meshwork.tls.WorkloadCertificate;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
@@ -37,18 +36,16 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
  * The {@code meshwork} Actuator endpoint ({@code /actuator/meshwork}): what this process's mesh
  * is and sees now. This service (name, zone, trust domain, TLS mode), the registry (kind, source,
  * version, the problems of a refused document), the identity (SPIFFE ID, certificate expiry) and
- * every destination the mesh has made, with its routes and endpoints as the load balancer and
- * outlier detection see them. Read-only; reading it makes no destination.
+ * every destination the mesh has made ({@link Mesh#destinations()}), with its routes, retry
+ * budget and endpoints as the load balancer, outlier detection and health checks see them, and
+ * the callers of this service ({@link Mesh#inboundCallers()}). Read-only; reading it makes no
+ * destination.
  *
- * <p>Everything comes from mesh-core's and mesh-tls's public API. The destinations the mesh has
- * made are found through its {@code mesh.client.inflight} gauges, one per destination, because
- * {@link Mesh} does not list them.
+ * <p>Everything comes from mesh-core's and mesh-tls's public API. The JSON field names are the
+ * record components below and are kept stable; the starter's README shows an example.
  */
 @Endpoint(id = "meshwork")
 public class MeshEndpoint {
-
-  /** The gauge each destination registers when the mesh makes it, tagged {@code service}. */
-  static final String DESTINATION_GAUGE = "mesh.client.inflight";
 
   private final Mesh mesh;
   private final Clock clock;
@@ -68,16 +65,17 @@ public class MeshEndpoint {
     ServiceSnapshot own = ownSnapshot(mesh);
     Map<String, DestinationDescriptor> destinations = new LinkedHashMap<>();
     long version = own.version();
-    for (String name : destinationNames(mesh)) {
-      Destination d = mesh.destination(name); // made already: its gauge exists
+    for (Destination d : mesh.destinations()) {
       ServiceSnapshot s = d.snapshot();
       version = Math.max(version, s.version());
-      destinations.put(name, destination(d, s));
+      destinations.put(d.service(), destination(d, s));
     }
     ServiceDescriptor service = new ServiceDescriptor(mesh.serviceName(), mesh.zone(),
         own.mesh().trustDomain(), own.mesh().tls().documentName());
+    List<InboundCallerDescriptor> callers = new ArrayList<>();
+    for (InboundCaller c : mesh.inboundCallers()) callers.add(caller(c));
     return new MeshDescriptor(service, registry(mesh.registry(), version),
-        identity(mesh, clock).orElse(null), destinations);
+        identity(mesh, clock).orElse(null), destinations, callers);
   }
 
   /** This service's own snapshot: the mesh settings in force and the registry's version. */
@@ -92,25 +90,22 @@ public class MeshEndpoint {
         : new ServiceSnapshot(false, MeshSettings.DEFAULT, ServiceConfig.unknown(mesh.serviceName()), 0);
   }
 
-  /** The names of the destinations the mesh has made, sorted. */
-  static List<String> destinationNames(Mesh mesh) {
-    TreeSet<String> names = new TreeSet<>();
-    for (Meter m : mesh.meterRegistry().find(DESTINATION_GAUGE).meters()) {
-      String service = m.getId().getTag("service");
-      if (service != null) names.add(service);
-    }
-    return List.copyOf(names);
+  /**
+   * The registry from its {@link Registry#status()}; {@code seenVersion} is the newest snapshot
+   * version the mesh holds, for registries whose status does not carry one.
+   */
+  static RegistryDescriptor registry(Registry registry, long seenVersion) {
+    RegistryStatus status = registry.status();
+    return new RegistryDescriptor(registry.getClass().getSimpleName(), status.source(),
+        Math.max(status.version(), seenVersion), status.lastApplied().map(Instant::toString).orElse(null),
+        status.rejected().stream().map(MeshEndpoint::problem).toList(), status.readProblem().orElse(null));
   }
 
-  static RegistryDescriptor registry(Registry registry, long version) {
-    String kind = registry.getClass().getSimpleName();
-    if (registry instanceof FileRegistry file) {
-      List<ProblemDescriptor> problems = file.lastError()
-          .map(e -> e.problems().stream().map(MeshEndpoint::problem).toList())
-          .orElse(List.of());
-      return new RegistryDescriptor(kind, file.path().toString(), version, true, problems);
-    }
-    return new RegistryDescriptor(kind, null, version, false, List.of());
+  private static InboundCallerDescriptor caller(InboundCaller c) {
+    Map<String, Long> refused = new TreeMap<>();
+    c.refused().forEach((kind, n) -> refused.put(kind.errorType(), n));
+    return new InboundCallerDescriptor(c.identity(), c.accepted(), c.refusedTotal(), refused,
+        c.sinceLastSeen().toMillis());
   }
 
   private static ProblemDescriptor problem(ConfigProblem p) {
@@ -141,22 +136,28 @@ public class MeshEndpoint {
       io.meshwork.core.model.Endpoint ep = e.endpoint();
       endpoints.add(new EndpointDescriptor(ep.address().toString(), ep.zone(), ep.weight(),
           ep.labels(), e.ejected(), e.ejections(), e.inFlight(), e.ewmaLatencyNanos() / 1e6,
-          e.attempts(), e.failures()));
+          e.attempts(), e.failures(), e.notServing()));
     }
-    RetryBudgetPolicy budget = client.retryBudget();
-    double exhausted = mesh.meterRegistry().find("mesh.client.retry.budget.exhausted")
-        .tag("service", d.service()).counters().stream().mapToDouble(Counter::count).sum();
+    RetryBudgetStatus budget = d.retryBudget();
     return new DestinationDescriptor(s.known(), s.version(), s.config().protocol().documentName(),
         client.loadBalancer().documentName(), String.valueOf(client.timeout()),
         d.circuitState().name(), d.inFlight(),
         new RetryBudgetDescriptor(budget.ratio(), budget.minPerSecond(), String.valueOf(budget.ttl()),
-            (long) exhausted),
+            budget.available(), budget.throttled(), budget.refusedByBudget(), budget.refusedByThrottle(),
+            budget.refused()),
         routes, endpoints);
   }
 
-  /** The response of {@code /actuator/meshwork}. */
+  /**
+   * The response of {@code /actuator/meshwork}.
+   *
+   * @param identity null when the mesh speaks plaintext only
+   * @param destinations by service name, sorted
+   * @param inboundCallers who called this service, most requests first
+   */
   public record MeshDescriptor(ServiceDescriptor service, RegistryDescriptor registry,
-      IdentityDescriptor identity, Map<String, DestinationDescriptor> destinations) { }
+      IdentityDescriptor identity, Map<String, DestinationDescriptor> destinations,
+      List<InboundCallerDescriptor> inboundCallers) { }
 
   /**
    * This service.
@@ -170,16 +171,18 @@ public class MeshEndpoint {
    * The registry.
    *
    * @param kind the registry's class, e.g. {@code FileRegistry}
-   * @param source the file or folder of a {@code FileRegistry}; null for other registries
-   * @param version the newest snapshot version among the services this mesh watches (its own and
-   *     its destinations'); it grows with every change the registry applies to one of them
-   * @param reportsErrors whether the registry tells refused documents (a {@code FileRegistry}
-   *     does); when false, {@code problems} is always empty
-   * @param problems why the latest document was refused, while it is in force; empty when the
-   *     latest document was accepted
+   * @param source where it reads, as its {@link RegistryStatus#source()} says: {@code
+   *     file:/etc/mesh.yaml}, {@code memory}, {@code zookeeper:zk1:2181/meshwork}
+   * @param version the registry's version in force; it grows with every change the registry
+   *     applies to a watched service
+   * @param lastApplied when a change last reached a watched service (ISO-8601); null if never
+   * @param problems why the latest document was refused, while the last good one is in force;
+   *     empty when the latest document was accepted
+   * @param readProblem why the registry cannot be read now (the last good document is in force
+   *     meanwhile); null when it can
    */
-  public record RegistryDescriptor(String kind, String source, long version, boolean reportsErrors,
-      List<ProblemDescriptor> problems) { }
+  public record RegistryDescriptor(String kind, String source, long version, String lastApplied,
+      List<ProblemDescriptor> problems, String readProblem) { }
 
   /** One problem of a refused registry document: file, line, column, field and message. */
   public record ProblemDescriptor(String source, int line, int column, String field, String message) { }
@@ -209,12 +212,19 @@ public class MeshEndpoint {
       List<EndpointDescriptor> endpoints) { }
 
   /**
-   * The retry budget: its policy, and how many retries it has refused.
+   * The retry budget ({@link Destination#retryBudget()}): its policy, what it allows now, and how
+   * many retries it has refused.
    *
-   * @param exhausted retries refused so far, by the budget or the throttle
-   *     ({@code mesh.client.retry.budget.exhausted})
+   * @param ttl the window (ISO-8601)
+   * @param available retries the window allows now (fractional)
+   * @param throttled whether the retry throttle holds retries back now
+   * @param refusedByBudget retries refused because the window had none left
+   * @param refusedByThrottle retries refused by the throttle
+   * @param exhausted retries refused so far, both together ({@code
+   *     mesh.client.retry.budget.exhausted})
    */
-  public record RetryBudgetDescriptor(double ratio, int minPerSecond, String ttl, long exhausted) { }
+  public record RetryBudgetDescriptor(double ratio, int minPerSecond, String ttl, double available,
+      boolean throttled, long refusedByBudget, long refusedByThrottle, long exhausted) { }
 
   /** A route of the registry's document. */
   public record RouteDescriptor(String name, Map<String, String> matchHeaders,
@@ -232,8 +242,23 @@ public class MeshEndpoint {
    * @param ewmaLatencyMillis its peak-EWMA latency, milliseconds
    * @param attempts attempts sent to it
    * @param failures attempts that failed
+   * @param notServing whether the last active health check said it is not serving
    */
   public record EndpointDescriptor(String address, String zone, int weight, Map<String, String> labels,
       boolean ejected, long ejections, int inFlight, double ewmaLatencyMillis, long attempts,
-      long failures) { }
+      long failures, boolean notServing) { }
+
+  /**
+   * A caller of this service ({@link Mesh#inboundCallers()}).
+   *
+   * @param identity the verified SPIFFE ID of its client certificate; {@code anonymous} for
+   *     calls without one; {@code other} for callers beyond the first 256 identities
+   * @param accepted requests let through to the handler
+   * @param refused requests refused before the handler, all rules together
+   * @param refusedBy refused requests per rule: {@code identity-required}, {@code access-denied},
+   *     {@code deadline-exceeded} (absent: none)
+   * @param lastSeenMillisAgo how long ago its last request began, milliseconds
+   */
+  public record InboundCallerDescriptor(String identity, long accepted, long refused,
+      Map<String, Long> refusedBy, long lastSeenMillisAgo) { }
 }

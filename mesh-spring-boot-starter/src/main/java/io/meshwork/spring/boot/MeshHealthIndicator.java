@@ -1,8 +1,9 @@
 package io.meshwork.spring.boot;
 
 import io.meshwork.core.Mesh;
-import io.meshwork.core.registry.FileRegistry;
-import io.meshwork.core.registry.InvalidDocumentException;
+import io.meshwork.core.registry.ConfigProblem;
+import io.meshwork.core.registry.Registry;
+import io.meshwork.core.registry.RegistryStatus;
 import io.meshwork.spring.boot.MeshEndpoint.IdentityDescriptor;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -18,17 +20,17 @@ import org.springframework.boot.health.contributor.Status;
  * The {@code meshwork} health indicator. Its status is the worst of:
  *
  * <ul>
- *   <li>the registry: {@code OUT_OF_SERVICE} while its latest document is refused (a {@link
- *       FileRegistry}'s {@code lastError()}). The last good document stays in force and calls
- *       still work, so this is not {@code DOWN}; other registries do not report refusals and are
- *       {@code UP};
+ *   <li>the registry, from its {@link Registry#status()}: {@code OUT_OF_SERVICE} while its latest
+ *       document is refused, and while it cannot be read (a missing file, a lost ZooKeeper
+ *       session). Either way the last good document stays in force and calls still work, so this
+ *       is not {@code DOWN}; else {@code UP};
  *   <li>the certificate, when the mesh has a mesh-tls identity: {@code DOWN} once it has expired
  *       (peers refuse it), {@code OUT_OF_SERVICE} when it expires within {@code
  *       meshwork.health.certificate-expiry-warning} (renewal has been failing), else {@code UP}.
  * </ul>
  *
- * <p>The details name the service, the registry, the certificate's expiry and, when not {@code
- * UP}, the reasons.
+ * <p>The details name the service, the registry (kind, {@code registrySource}, {@code
+ * registryVersion}), the certificate's expiry and, when not {@code UP}, the reasons.
  */
 public class MeshHealthIndicator implements HealthIndicator {
 
@@ -52,15 +54,20 @@ public class MeshHealthIndicator implements HealthIndicator {
     List<String> reasons = new ArrayList<>();
     Health.Builder health = new Health.Builder().withDetail("service", mesh.serviceName());
 
-    health.withDetail("registry", mesh.registry().getClass().getSimpleName());
-    if (mesh.registry() instanceof FileRegistry file) {
-      health.withDetail("registrySource", file.path().toString());
-      Optional<InvalidDocumentException> error = file.lastError();
-      if (error.isPresent()) {
-        status = Status.OUT_OF_SERVICE;
-        reasons.add("the registry refused its latest document; the last good one stays in force: "
-            + error.get().getMessage());
-      }
+    Registry registry = mesh.registry();
+    RegistryStatus registryStatus = registry.status();
+    health.withDetail("registry", registry.getClass().getSimpleName())
+        .withDetail("registrySource", registryStatus.source())
+        .withDetail("registryVersion", registryStatus.version());
+    if (!registryStatus.rejected().isEmpty()) {
+      status = Status.OUT_OF_SERVICE;
+      reasons.add("the registry refused its latest document; the last good one stays in force: "
+          + registryStatus.rejected().stream().map(ConfigProblem::toString).collect(Collectors.joining("; ")));
+    }
+    if (registryStatus.readProblem().isPresent()) {
+      status = Status.OUT_OF_SERVICE;
+      reasons.add("the registry cannot be read; the last good document stays in force: "
+          + registryStatus.readProblem().get());
     }
 
     Optional<IdentityDescriptor> identity = MeshEndpoint.identity(mesh, clock);

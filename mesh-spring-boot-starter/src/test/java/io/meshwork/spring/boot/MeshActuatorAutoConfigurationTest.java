@@ -3,6 +3,7 @@ package io.meshwork.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.ServiceConfig;
@@ -116,21 +117,23 @@ class MeshActuatorAutoConfigurationTest {
       assertThat(view.service().zone()).isEqualTo("eu-1");
       assertThat(view.service().tlsMode()).isEqualTo("permissive");
       assertThat(view.registry().kind()).isEqualTo("FileRegistry");
-      assertThat(view.registry().source()).isEqualTo(registryFile.toString());
-      assertThat(view.registry().reportsErrors()).isTrue();
+      assertThat(view.registry().source()).isEqualTo("file:" + registryFile);
       assertThat(view.registry().problems()).isEmpty();
+      assertThat(view.registry().readProblem()).isNull();
       long version = view.registry().version();
       assertThat(view.identity()).isNull();
       assertThat(view.destinations()).containsOnlyKeys("greeter");
       DestinationDescriptor greeter = view.destinations().get("greeter");
       assertThat(greeter.known()).isTrue();
       assertThat(greeter.circuitState()).isEqualTo("CLOSED");
-      assertThat(greeter.retryBudget().exhausted()).isZero();
+      assertThat(greeter.retryBudget()).isEqualTo(new MeshEndpoint.RetryBudgetDescriptor(0.2, 10, "PT10S", 100.0,
+          false, 0, 0, 0));
+      assertThat(view.inboundCallers()).isEmpty();
       assertThat(greeter.endpoints()).extracting(EndpointDescriptor::address, EndpointDescriptor::zone,
           EndpointDescriptor::labels, EndpointDescriptor::ejected, EndpointDescriptor::attempts)
           .containsExactly(org.assertj.core.groups.Tuple.tuple("127.0.0.1:1", "eu-1", Map.of("version", "v1"), false, 0L));
       // Reading the view made no destination.
-      assertThat(MeshEndpoint.destinationNames(mesh)).containsExactly("greeter");
+      assertThat(mesh.destinations()).extracting(Destination::service).containsExactly("greeter");
 
       // A change of the document shows, with a newer version.
       Files.writeString(registryFile, """
@@ -144,6 +147,7 @@ class MeshActuatorAutoConfigurationTest {
           endpoint.mesh().destinations().get("greeter").endpoints()).hasSize(2));
       MeshDescriptor changed = endpoint.mesh();
       assertThat(changed.registry().version()).isGreaterThan(version);
+      assertThat(java.time.Instant.parse(changed.registry().lastApplied())).isBefore(java.time.Instant.now().plusSeconds(1));
       assertThat(changed.destinations().get("greeter").version()).isEqualTo(changed.registry().version());
     });
   }
@@ -158,10 +162,35 @@ class MeshActuatorAutoConfigurationTest {
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE));
       Health refused = health.health();
-      assertThat(refused.getDetails()).containsEntry("registrySource", registryFile.toString());
+      assertThat(refused.getDetails()).containsEntry("registrySource", "file:" + registryFile);
       assertThat((List<?>) refused.getDetails().get("reasons")).singleElement().asString()
           .contains("refused its latest document").contains("mesh.yaml");
-      assertThat(context.getBean(MeshEndpoint.class).mesh().registry().problems()).isNotEmpty();
+      assertThat(context.getBean(MeshEndpoint.class).mesh().registry().problems()).singleElement()
+          .satisfies(p -> assertThat(p.field()).isEqualTo("services.greeter.endpoints[0].address"));
+    });
+  }
+
+  @Test
+  void aRegistryThatCannotBeReadIsOutOfServiceWithTheReasonUntilItCanAgain() {
+    runner.run(context -> {
+      MeshHealthIndicator health = context.getBean(MeshHealthIndicator.class);
+      MeshEndpoint endpoint = context.getBean(MeshEndpoint.class);
+      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+      String document = Files.readString(registryFile);
+
+      Files.delete(registryFile);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE));
+      assertThat((List<?>) health.health().getDetails().get("reasons")).singleElement().asString()
+          .startsWith("the registry cannot be read; the last good document stays in force: cannot read registry")
+          .contains("mesh.yaml");
+      assertThat(endpoint.mesh().registry().readProblem()).contains("mesh.yaml");
+      assertThat(endpoint.mesh().registry().problems()).isEmpty();
+
+      Files.writeString(registryFile, document);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(health.health().getStatus()).isEqualTo(Status.UP));
+      assertThat(endpoint.mesh().registry().readProblem()).isNull();
     });
   }
 
@@ -197,7 +226,7 @@ class MeshActuatorAutoConfigurationTest {
   }
 
   @Test
-  void aRegistryThatReportsNoErrorsIsShownAsSuch() {
+  void aRegistryOtherThanAFileIsShownByItsStatus() {
     new WebApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshActuatorAutoConfiguration.class))
         .withPropertyValues("meshwork.service-name=frontend", "management.endpoints.web.exposure.include=meshwork")
@@ -209,8 +238,8 @@ class MeshActuatorAutoConfigurationTest {
         .run(context -> {
           MeshDescriptor view = context.getBean(MeshEndpoint.class).mesh();
           assertThat(view.registry().kind()).isEqualTo("InMemoryRegistry");
-          assertThat(view.registry().source()).isNull();
-          assertThat(view.registry().reportsErrors()).isFalse();
+          assertThat(view.registry().source()).isEqualTo("memory");
+          assertThat(view.registry().problems()).isEmpty();
           assertThat(context.getBean(MeshHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
         });
   }

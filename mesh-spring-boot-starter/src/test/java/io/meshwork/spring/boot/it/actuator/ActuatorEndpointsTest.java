@@ -90,7 +90,7 @@ class ActuatorEndpointsTest {
     assertThat((Map<String, Object>) view.get("service"))
         .containsEntry("name", "greeter").containsEntry("zone", "eu-1").containsEntry("tlsMode", "permissive");
     assertThat((Map<String, Object>) view.get("registry"))
-        .containsEntry("kind", "FileRegistry").containsEntry("source", REGISTRY.toString())
+        .containsEntry("kind", "FileRegistry").containsEntry("source", "file:" + REGISTRY)
         .containsEntry("problems", List.of());
     assertThat(view.get("identity")).isNull();
     Map<String, Object> destinations = (Map<String, Object>) view.get("destinations");
@@ -103,6 +103,17 @@ class ActuatorEndpointsTest {
       assertThat(e).containsEntry("address", "127.0.0.1:" + port).containsEntry("zone", "eu-1")
           .containsEntry("ejected", false).containsEntry("attempts", 1).containsEntry("failures", 0);
       assertThat(((Number) e.get("ewmaLatencyMillis")).doubleValue()).isPositive();
+      assertThat(e).containsEntry("notServing", false);
+    });
+    assertThat((Map<String, Object>) greeter.get("retryBudget")).containsEntry("ratio", 0.2)
+        .containsEntry("minPerSecond", 10).containsEntry("ttl", "PT10S").containsEntry("throttled", false)
+        .containsEntry("refusedByBudget", 0).containsEntry("refusedByThrottle", 0).containsEntry("exhausted", 0);
+    // The call came back in through the mesh's servlet filter, over plaintext: an anonymous caller.
+    assertThat((List<Map<String, Object>>) view.get("inboundCallers")).singleElement().satisfies(c -> {
+      assertThat(c).containsEntry("identity", "anonymous").containsEntry("refused", 0)
+          .containsEntry("refusedBy", Map.of());
+      assertThat(((Number) c.get("accepted")).longValue()).isPositive();
+      assertThat(c).containsKey("lastSeenMillisAgo");
     });
 
     Map<String, Object> health = get("/actuator/health");
@@ -110,7 +121,7 @@ class ActuatorEndpointsTest {
     Map<String, Object> meshwork = (Map<String, Object>) ((Map<String, Object>) health.get("components")).get("meshwork");
     assertThat(meshwork).containsEntry("status", "UP");
     assertThat((Map<String, Object>) meshwork.get("details"))
-        .containsEntry("service", "greeter").containsEntry("registrySource", REGISTRY.toString());
+        .containsEntry("service", "greeter").containsEntry("registrySource", "file:" + REGISTRY);
 
     Map<String, Object> requests = get("/actuator/metrics/mesh.client.requests");
     assertThat(requests).containsEntry("name", "mesh.client.requests");
