@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Request path: one {@link ConcurrentHashMap#get} (none for anonymous calls), one {@link
  * LongAdder} increment, and a read of the last-seen time that is written at most once per
- * millisecond per caller. No lock, and no allocation once a caller is known.
+ * millisecond per caller. No lock, and no allocation once a caller is known; a new caller takes
+ * a {@code computeIfAbsent} once, and once the bound is reached, callers without an entry go to
+ * {@code other} after the failed lookup, with no lock.
  */
 public final class InboundCallers {
   private static final long RESOLUTION_NANOS = 1_000_000L;
@@ -45,6 +47,8 @@ public final class InboundCallers {
     if (spiffeId == null) return anonymous;
     Entry e = byIdentity.get(spiffeId);
     if (e != null) return e;
+    // Full: callers beyond the bound cost a failed lookup and a read, not a bin lock each time.
+    if (identities.get() >= InboundCaller.MAX_CALLERS) return other;
     e = byIdentity.computeIfAbsent(spiffeId, id -> {
       if (identities.incrementAndGet() > InboundCaller.MAX_CALLERS) {
         identities.decrementAndGet();
