@@ -88,6 +88,12 @@ class MeshIdentityIntegrationTest {
     assertThat(reply.getMessage()).isEqualTo("hello x");
     assertThat(caller.get()).as("the caller's identity, from its certificate")
         .isEqualTo("spiffe://meshwork.test/service/frontend");
+    assertThat(serverMesh.inboundCallers()).as("the server interceptor counts the caller by its SPIFFE ID")
+        .singleElement().satisfies(c -> {
+          assertThat(c.identity()).isEqualTo("spiffe://meshwork.test/service/frontend");
+          assertThat(c.accepted()).isEqualTo(1);
+          assertThat(c.refused()).isEmpty();
+        });
   }
 
   @Test
