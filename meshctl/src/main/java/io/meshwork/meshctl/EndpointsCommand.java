@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code meshctl endpoints SERVICE}: the document's endpoints and the live registrations. */
 @Command(name = "endpoints", mixinStandardHelpOptions = true,
-    description = {"Lists a service's endpoints: the document's first, then the live registrations",
+    description = {"Lists a service's endpoints: the document's, then live registrations.",
+        "The document's come first, then the live registrations",
         "(<root>/registrations/<service>/<owner>_<sequence>), merged as the registry merges them,",
         "with address, zone, weight, ports, labels and owner (the registering process, pid@host)."},
     exitCodeOnInvalidInput = Meshctl.EXIT_INVALID, exitCodeOnExecutionException = Meshctl.EXIT_INVALID,

@@ -5,8 +5,9 @@ import picocli.CommandLine.Mixin;
 
 /** {@code meshctl get}: the document, with the version an edit of it is based on. */
 @Command(name = "get", mixinStandardHelpOptions = true,
-    description = {"Prints the mesh document stored in ZooKeeper, with a first line",
-        "'# meshctl: <znode path> version <n>' that publish reads back: save it, edit it, publish it.",
+    description = {"Prints the document in ZooKeeper, with the version to base an edit on.",
+        "The first line, '# meshctl: <znode path> version <n>', is read back by publish:",
+        "save the output, edit it, publish it.",
         "Example: meshctl get --zookeeper zk1:2181/meshwork/prod > mesh.yaml"},
     exitCodeOnInvalidInput = Meshctl.EXIT_INVALID, exitCodeOnExecutionException = Meshctl.EXIT_INVALID,
     exitCodeListHeading = ExitCodes.HEADING,

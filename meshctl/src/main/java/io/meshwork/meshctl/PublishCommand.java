@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code meshctl publish FILE}: validate, diff, and write with ZooKeeper's version check. */
 @Command(name = "publish", mixinStandardHelpOptions = true,
-    description = {"Validates FILE, shows what changes (services added, removed, changed), and writes it to",
+    description = {"Validates FILE and writes it to ZooKeeper with a version check.",
+        "Shows what changes (services added, removed, changed), then writes it to",
         "<root>/document with ZooKeeper's version check, so that two operators cannot overwrite each",
         "other's edits unknowingly. The base version comes from --if-version, else from the file's",
         "'# meshctl: <path> version <n>' first line (written by meshctl get); without either, the",

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code meshctl validate PATH}: the registry's own checks, offline. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-    description = {"Checks a mesh document offline with the registry's own parser and checks.",
+    description = {"Checks a mesh document offline, with the registry's own checks.",
         "PATH is a file, or a folder whose *.yaml and *.yml files are merged as the file registry merges them.",
         "Each problem is printed as file:line:column: field: message."},
     exitCodeOnInvalidInput = Meshctl.EXIT_INVALID, exitCodeOnExecutionException = Meshctl.EXIT_INVALID,
