@@ -81,8 +81,8 @@ final class EndpointsCommand extends BaseCommand {
     try {
       return MeshDocumentParser.parse(new DocumentSource(path, doc.get().text()));
     } catch (InvalidDocumentException e) {
-      err().println("meshctl: note: the document at " + path + " is invalid (" + e.problems().size()
-          + " problems, first: " + e.problems().get(0) + "); showing registrations only");
+      err().println("meshctl: note: the document at " + path + " is invalid (" + Meshctl.count(e.problems().size(), "problem")
+          + ", first: " + e.problems().get(0) + "); showing registrations only");
       return MeshDocument.EMPTY;
     }
   }

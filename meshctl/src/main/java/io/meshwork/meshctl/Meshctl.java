@@ -78,6 +78,11 @@ public final class Meshctl {
     }
   }
 
+  /** {@code 1 problem}, {@code 2 problems}. */
+  static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
   /** {@code 10s}, {@code 500ms}: a duration as the options take it. */
   static String format(Duration d) {
     long ms = d.toMillis();

@@ -75,6 +75,11 @@ final class PublishCommand extends BaseCommand {
               + " of it (someone deleted it); run meshctl get, or publish without a base version to create it");
         }
         if (current.get().version() != base) {
+          if (sameDocument(path, current.get(), next)) {
+            // Moved on, but to this very document (e.g. this file published twice): nothing to lose.
+            out().println("no change: " + path + " already holds this document (version " + current.get().version() + ")");
+            return Meshctl.EXIT_OK;
+          }
           throw changedSince(path, base, current.get().version());
         }
       }
@@ -84,7 +89,7 @@ final class PublishCommand extends BaseCommand {
           before = MeshDocumentParser.parse(new DocumentSource(path, current.get().text()));
         } catch (InvalidDocumentException e) {
           err().println("meshctl: note: the document now at " + path + " is invalid ("
-              + e.problems().size() + " problems, first: " + e.problems().get(0) + "); it is replaced whole");
+              + Meshctl.count(e.problems().size(), "problem") + ", first: " + e.problems().get(0) + "); it is replaced whole");
         }
       }
       List<String> diff = DocumentDiff.lines(before, next);
@@ -138,6 +143,14 @@ final class PublishCommand extends BaseCommand {
           + "; run meshctl get, or publish again to create it");
     } catch (Exception e) {
       throw session.failure("writing " + path, e);
+    }
+  }
+
+  private static boolean sameDocument(String path, ZkSession.Versioned current, MeshDocument next) {
+    try {
+      return MeshDocumentParser.parse(new DocumentSource(path, current.text())).equals(next);
+    } catch (InvalidDocumentException e) {
+      return false;
     }
   }
 

@@ -2,6 +2,7 @@ package io.meshwork.meshctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -228,6 +229,10 @@ class MeshctlTest {
     assertThat(stored).contains("127.0.0.1:9002").contains("127.0.0.1:8081").doesNotContain("8089")
         .doesNotContain("# meshctl:");
 
+    Result aliceAgain = meshctl("publish", dir.resolve("alice.yaml").toString(), "--zookeeper", connect);
+    assertThat(aliceAgain.exit()).isZero();
+    assertThat(aliceAgain.out()).isEqualTo("no change: /meshwork/prod/document already holds this document (version 1)\n");
+
     Result forced = meshctl("publish", write("bob2.yaml", bobEdit).toString(), "--zookeeper", connect, "--if-version", "1");
     assertThat(forced.exit()).as(forced.err()).isZero();
     assertThat(forced.out()).endsWith("published /meshwork/prod/document version 2\n");
@@ -242,6 +247,20 @@ class MeshctlTest {
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).startsWith("meshctl: " + file + ":1: the document was read from /meshwork/staging/document,"
         + " not /meshwork/prod/document");
+  }
+
+  @Test
+  void publishReplacesAnInvalidDocumentWholeAndSaysSo() throws Exception {
+    client(null).create().creatingParentsIfNeeded().forPath("/meshwork/prod/document",
+        "services: [ not a map\n".getBytes(StandardCharsets.UTF_8));
+
+    Result r = meshctl("publish", write("mesh.yaml", TWO_SERVICES).toString(), "--zookeeper", connect);
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).startsWith("meshctl: note: the document now at /meshwork/prod/document is invalid (1 problem,"
+        + " first: /meshwork/prod/document:");
+    assertThat(r.out()).isEqualTo("added: greeter\nadded: legacy\npublished /meshwork/prod/document version 1\n");
+    assertThat(znodeText("/meshwork/prod/document")).isEqualTo(TWO_SERVICES);
   }
 
   // ------------------------------------------------------------------ ACL
@@ -350,6 +369,9 @@ class MeshctlTest {
     assertThat(r.err()).isEqualTo("meshctl: ZooKeeper unreachable: no connection to 127.0.0.1:" + closedPort
         + " within 1s (check --zookeeper, or raise --timeout)\n");
     assertThat(took).isLessThan(Duration.ofSeconds(5));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
+        .extracting(Thread::getName)
+        .noneMatch(name -> name.contains("127.0.0.1:" + closedPort)));
   }
 
   @Test
@@ -375,6 +397,10 @@ class MeshctlTest {
         "2   conflict", "3   ZooKeeper unreachable, or permission denied");
     Result publishHelp = meshctl("publish", "--help");
     assertThat(publishHelp.out()).contains("--if-version", "--dry-run", "--zookeeper", "--auth", "--timeout");
+
+    Result badTimeout = meshctl("get", "--zookeeper", connect, "--timeout", "soon");
+    assertThat(badTimeout.exit()).isEqualTo(1);
+    assertThat(badTimeout.err()).contains("'soon' (expected: a positive duration such as 10s, 500ms or 1m)");
 
     Result bad = meshctl("publish");
     assertThat(bad.exit()).isEqualTo(1);
