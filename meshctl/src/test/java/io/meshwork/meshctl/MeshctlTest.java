@@ -111,7 +111,8 @@ class MeshctlTest {
     assertThat(r.exit()).isEqualTo(1);
     List<String> lines = r.err().lines().toList();
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(0)).startsWith(file + ":5:16: services.greeter.client.timeout: '-2s' (expected: ");
+    assertThat(lines.get(0)).isEqualTo(file + ":5:16: services.greeter.client.timeout: '-2s' (expected: a duration"
+        + " such as 250ms, 2s, 1m or 1h; negative values are not allowed)");
     assertThat(lines.get(1)).startsWith(file + ":6:31: services.greeter.client.retries.maxAttempts: 'lots' (expected: ");
     assertThat(lines.get(2)).isEqualTo("meshctl: " + file + ": 2 problems (listed above)");
     assertThat(r.out()).isEmpty();
@@ -340,6 +341,19 @@ class MeshctlTest {
     assertThat(r.out().lines().toList()).hasSize(2);
     assertThat(r.out().lines().toList().get(1))
         .matches("registered +127\\.0\\.0\\.1:8080 +- +1 +http=8080,grpc=9090 +- +77@host-b");
+  }
+
+  @Test
+  void aRegistrationOfAnAddressTheDocumentListsIsNotListedTwice() throws Exception {
+    assertThat(meshctl("publish", write("mesh.yaml", TWO_SERVICES).toString(), "--zookeeper", connect).exit()).isZero();
+    client(null).create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+        .forPath("/meshwork/prod/registrations/greeter/99@host-c_", "address: 127.0.0.1:8081\n".getBytes(StandardCharsets.UTF_8));
+
+    Result r = meshctl("endpoints", "greeter", "--zookeeper", connect);
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().lines().skip(1).toList()).singleElement().asString()
+        .matches("document +127\\.0\\.0\\.1:8081 +- +1 +- +version=v1 +99@host-c");
   }
 
   @Test
