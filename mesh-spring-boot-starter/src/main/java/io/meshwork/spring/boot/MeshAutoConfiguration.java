@@ -11,12 +11,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Path;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
@@ -45,6 +47,7 @@ public class MeshAutoConfiguration {
   static final String POLL_INTERVAL = "meshwork.registry.poll-interval";
   static final String CA_FOLDER = "meshwork.tls.development-ca.folder";
   static final String PEM = "meshwork.tls.pem.";
+  static final String TLS_MODE = "meshwork.tls.mode";
 
   /**
    * The file registry at {@code meshwork.registry.file}, counting its updates in Boot's meter
@@ -71,18 +74,23 @@ public class MeshAutoConfiguration {
     return b.build();
   }
 
-  /** The mesh; closed with the context, which closes its identity too. */
+  /**
+   * The mesh; closed with the context, which closes its identity too. With {@code
+   * meshwork.tls.mode=ssl-bundle} its identity comes from Boot's {@code SslBundles}.
+   */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   public Mesh mesh(MeshProperties properties, Environment environment, Registry registry,
-      ObjectProvider<MeterRegistry> meters, ObjectProvider<OpenTelemetry> openTelemetry) {
+      ObjectProvider<MeterRegistry> meters, ObjectProvider<OpenTelemetry> openTelemetry,
+      ObjectProvider<SslBundles> sslBundles) {
     Mesh.Builder b = Mesh.builder()
         .serviceName(serviceName(properties, environment))
         .zone(properties.getZone() == null ? "" : properties.getZone())
         .registry(registry);
     meters.ifUnique(b::meterRegistry);
     openTelemetry.ifUnique(b::openTelemetry);
-    Function<Mesh, ? extends WorkloadIdentity> identity = identity(properties.getTls(), registry);
+    Function<Mesh, ? extends WorkloadIdentity> identity = identity(properties.getTls(), registry,
+        () -> sslBundles(sslBundles));
     if (identity != null) b.identity(identity);
     return b.build();
   }
@@ -102,8 +110,17 @@ public class MeshAutoConfiguration {
     }
   }
 
+  private static SslBundles sslBundles(ObjectProvider<SslBundles> bundles) {
+    SslBundles b = bundles.getIfAvailable();
+    if (b == null) {
+      throw new IllegalStateException(TLS_MODE + ": ssl-bundle (expected: Spring Boot's SSL bundles,"
+          + " from SslAutoConfiguration or an SslBundles bean)");
+    }
+    return b;
+  }
+
   /** The identity factory {@code meshwork.tls.*} names, or null for none. */
-  static Function<Mesh, MeshTls> identity(MeshProperties.Tls tls, Registry registry) {
+  static Function<Mesh, MeshTls> identity(MeshProperties.Tls tls, Registry registry, Supplier<SslBundles> bundles) {
     return switch (tls.getMode()) {
       case NONE -> null;
       case DEVELOPMENT_CA -> MeshTls.developmentCa(caFolder(tls, registry));
@@ -113,6 +130,18 @@ public class MeshAutoConfiguration {
         Path key = required(pem.getPrivateKey(), PEM + "private-key");
         Path bundle = required(pem.getTrustBundle(), PEM + "trust-bundle");
         yield MeshTls.from(PemIdentitySource.builder(chain, key, bundle).build());
+      }
+      case SSL_BUNDLE -> {
+        SslBundleIdentitySource source = SslBundleIdentitySource.open(bundles.get(), tls.getBundle());
+        Function<Mesh, MeshTls> from = MeshTls.from(source);
+        yield mesh -> {
+          try {
+            return from.apply(mesh);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(SslBundleIdentitySource.BUNDLE + ": " + tls.getBundle() + " ("
+                + e.getMessage() + ")", e);
+          }
+        };
       }
     };
   }

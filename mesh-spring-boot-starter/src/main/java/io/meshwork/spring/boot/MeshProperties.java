@@ -131,9 +131,17 @@ public class MeshProperties {
 
     /**
      * Where the identity comes from: none (plaintext only), development-ca (a local development
-     * certificate authority) or pem (certificate and key files written by the platform).
+     * certificate authority), pem (certificate and key files written by the platform) or
+     * ssl-bundle (the Spring SSL bundle named by meshwork.tls.bundle).
      */
     private TlsMode mode = TlsMode.NONE;
+
+    /**
+     * The Spring SSL bundle (spring.ssl.bundle.pem.NAME or spring.ssl.bundle.jks.NAME) whose key,
+     * certificate chain and trust store are the identity, for meshwork.tls.mode=ssl-bundle.
+     * Followed when Boot reloads the bundle (reload-on-update).
+     */
+    private String bundle;
 
     private final DevelopmentCa developmentCa = new DevelopmentCa();
 
@@ -142,6 +150,10 @@ public class MeshProperties {
     public TlsMode getMode() { return mode; }
 
     public void setMode(TlsMode mode) { this.mode = mode; }
+
+    public String getBundle() { return bundle; }
+
+    public void setBundle(String bundle) { this.bundle = bundle; }
 
     public DevelopmentCa getDevelopmentCa() { return developmentCa; }
 
@@ -197,6 +209,11 @@ public class MeshProperties {
     /** A development certificate authority in a local folder: for local runs and tests. */
     DEVELOPMENT_CA,
     /** Certificate, key and trust bundle from PEM files, reloaded when they change. */
-    PEM
+    PEM,
+    /**
+     * Key, certificate chain and trust store of a named Spring SSL bundle ({@code
+     * meshwork.tls.bundle}), followed when Boot reloads it.
+     */
+    SSL_BUNDLE
   }
 }

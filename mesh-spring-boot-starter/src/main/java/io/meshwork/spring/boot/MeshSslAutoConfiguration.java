@@ -3,6 +3,7 @@ package io.meshwork.spring.boot;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.tls.MeshTls;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -32,11 +33,20 @@ public class MeshSslAutoConfiguration {
 
   static final String SERVER_SSL_BUNDLE = "server.ssl.bundle";
 
-  /** Registers the {@code meshwork} bundle when the mesh has a mesh-tls identity. */
+  /**
+   * Registers the {@code meshwork} bundle when the mesh has a mesh-tls identity. With {@code
+   * meshwork.tls.mode=ssl-bundle} the mesh needs Boot's bundles to be made, so the bundle looks
+   * the mesh up on first use instead.
+   */
   @Bean
   @ConditionalOnMissingBean
-  public MeshSslBundleRegistrar meshSslBundleRegistrar(Mesh mesh) {
-    return new MeshSslBundleRegistrar(mesh);
+  public MeshSslBundleRegistrar meshSslBundleRegistrar(ObjectProvider<Mesh> mesh,
+      ObjectProvider<MeshProperties> properties) {
+    MeshProperties p = properties.getIfAvailable();
+    if (p != null && p.getTls().getMode() == MeshProperties.TlsMode.SSL_BUNDLE) {
+      return MeshSslBundleRegistrar.deferred(mesh::getObject);
+    }
+    return new MeshSslBundleRegistrar(mesh.getObject());
   }
 
   /** Client authentication for a web server on the {@code meshwork} bundle. */
@@ -86,7 +96,7 @@ public class MeshSslAutoConfiguration {
       if (MeshTls.of(mesh).isEmpty()) {
         throw new IllegalStateException(SERVER_SSL_BUNDLE + ": " + MeshSslBundleRegistrar.BUNDLE_NAME
             + " (expected: a mesh with a workload identity for this bundle; set meshwork.tls.mode to"
-            + " development-ca or pem)");
+            + " development-ca, pem or ssl-bundle)");
       }
       if (ssl.getClientAuth() == null) ssl.setClientAuth(clientAuth(mesh.settings().tls()));
     }

@@ -9,7 +9,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.KeyManagerFactorySpi;
@@ -43,6 +45,10 @@ import org.springframework.boot.ssl.SslStoreBundle;
  * installs the mesh's own server context instead ({@code MeshJettySslCustomizer}).
  *
  * <p>Without a mesh-tls identity ({@code meshwork.tls.mode=none}) nothing is registered.
+ *
+ * <p>With {@code meshwork.tls.mode=ssl-bundle} the mesh is made from another SSL bundle, so it
+ * cannot exist yet when Boot collects the registrars: the starter then registers a bundle that
+ * looks the mesh up on first use ({@link #deferred(Supplier)}).
  */
 public class MeshSslBundleRegistrar implements SslBundleRegistrar {
 
@@ -57,18 +63,49 @@ public class MeshSslBundleRegistrar implements SslBundleRegistrar {
   private static final String STORE_PASSWORD = "meshwork";
 
   private final Mesh mesh;
+  private final Supplier<Mesh> deferred;
 
   /** A registrar for the identity of {@code mesh}. */
   public MeshSslBundleRegistrar(Mesh mesh) {
     this.mesh = mesh;
+    this.deferred = null;
+  }
+
+  private MeshSslBundleRegistrar(Supplier<Mesh> mesh) {
+    this.mesh = null;
+    this.deferred = Objects.requireNonNull(mesh, "mesh");
+  }
+
+  /**
+   * A registrar that registers the bundle at once but asks {@code mesh} for the mesh only when
+   * the bundle is first used: for a mesh whose identity itself comes from an SSL bundle, which
+   * needs Boot's registry before the mesh exists. Using the bundle of a mesh without a mesh-tls
+   * identity fails, saying so.
+   */
+  public static MeshSslBundleRegistrar deferred(Supplier<Mesh> mesh) {
+    return new MeshSslBundleRegistrar(mesh);
   }
 
   @Override
   public void registerBundles(SslBundleRegistry registry) {
+    if (deferred != null) {
+      registry.registerBundle(BUNDLE_NAME, new DeferredBundle(() -> {
+        MeshTls tls = MeshTls.of(deferred.get()).orElseThrow(() -> new IllegalStateException("SSL bundle "
+            + BUNDLE_NAME + ": the mesh has no workload identity (expected: meshwork.tls.mode set to"
+            + " development-ca, pem or ssl-bundle)"));
+        follow(registry, tls);
+        return bundle(tls, tls.identity().current());
+      }));
+      return;
+    }
     Optional<MeshTls> identity = MeshTls.of(mesh);
     if (identity.isEmpty()) return;
     MeshTls tls = identity.get();
     registry.registerBundle(BUNDLE_NAME, bundle(tls, tls.identity().current()));
+    follow(registry, tls);
+  }
+
+  private static void follow(SslBundleRegistry registry, MeshTls tls) {
     tls.identity().addListener(new IdentityListener() {
       @Override
       public void certificateChanged(WorkloadCertificate previous, WorkloadCertificate current) {
@@ -124,6 +161,52 @@ public class MeshSslBundleRegistrar implements SslBundleRegistrar {
       throw new GeneralSecurityException(e);
     }
     return store;
+  }
+
+  /** A bundle made on first use, then answered from. */
+  private static final class DeferredBundle implements SslBundle {
+    private final Supplier<SslBundle> make;
+    private volatile SslBundle made;
+
+    DeferredBundle(Supplier<SslBundle> make) {
+      this.make = make;
+    }
+
+    private SslBundle bundle() {
+      SslBundle b = made;
+      if (b == null) {
+        synchronized (this) {
+          if (made == null) made = make.get();
+          b = made;
+        }
+      }
+      return b;
+    }
+
+    @Override
+    public SslStoreBundle getStores() {
+      return bundle().getStores();
+    }
+
+    @Override
+    public SslBundleKey getKey() {
+      return bundle().getKey();
+    }
+
+    @Override
+    public SslOptions getOptions() {
+      return bundle().getOptions();
+    }
+
+    @Override
+    public String getProtocol() {
+      return bundle().getProtocol();
+    }
+
+    @Override
+    public SslManagerBundle getManagers() {
+      return bundle().getManagers();
+    }
   }
 
   /** A key manager factory that returns one key manager, already made. */
