@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.web.client.RestClient;
 
 /**
@@ -46,6 +47,22 @@ public class MeshHttpAutoConfiguration {
       return new OkHttpClientHttpRequestFactory(client);
     }
 
+  }
+
+  /**
+   * HTTP service groups named after mesh services ({@code @ImportHttpServices(group = "greeter")})
+   * call through the mesh ({@link MeshHttpServiceGroups}).
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.web.client.support.RestClientHttpServiceGroupConfigurer",
+      value = RestClient.class)
+  static class HttpServiceGroups {
+    @Bean
+    @ConditionalOnMissingBean(name = "meshHttpServiceGroupConfigurer")
+    MeshHttpServiceGroups meshHttpServiceGroupConfigurer(Mesh mesh, OkHttpClientHttpRequestFactory factory,
+        Environment environment) {
+      return new MeshHttpServiceGroups(mesh, factory, environment);
+    }
   }
 
   /**
