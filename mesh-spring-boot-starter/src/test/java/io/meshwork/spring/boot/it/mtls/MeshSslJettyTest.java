@@ -71,4 +71,17 @@ class MeshSslJettyTest {
     assertThat(support.serverCertificateSerial(port)).isEqualTo(after);
     assertThat(support.callGreeterThroughTheMesh()).contains("caller=spiffe://boot.test/service/frontend;");
   }
+
+  @Test
+  void rotationsUnderLoadFailNoRequest() throws Exception {
+    MeshTls tls = MeshTls.of(mesh).orElseThrow();
+    BigInteger[] last = new BigInteger[1];
+
+    MtlsServerTestSupport.LoadReport report = support.underLoad(4, () -> last[0] = support.rotate(tls, port, 3));
+
+    System.out.println("Jetty rotation under load: " + report);
+    assertThat(report.failures()).isEmpty();
+    assertThat(report.ok()).isGreaterThanOrEqualTo(60);
+    assertThat(support.serverCertificateSerial(port)).isEqualTo(last[0]);
+  }
 }

@@ -21,6 +21,14 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -58,6 +66,23 @@ final class MtlsServerTestSupport implements AutoCloseable {
     }
   }
 
+  /**
+   * Rotates {@code tls} {@code times} times while {@link #underLoad} runs, waiting each time until
+   * a new connection sees the new certificate, then evicting the frontend's connections: the
+   * serial of the last certificate.
+   */
+  BigInteger rotate(MeshTls tls, int port, int times) throws Exception {
+    BigInteger serial = null;
+    for (int i = 0; i < times; i++) {
+      if (!tls.identity().rotateNow()) throw new AssertionError("no rotation");
+      BigInteger after = tls.identity().current().leaf().getSerialNumber();
+      await().atMost(Duration.ofSeconds(10)).until(() -> serverCertificateSerial(port).equals(after));
+      evictConnections();
+      serial = after;
+    }
+    return serial;
+  }
+
   /** The frontend's mesh (made on first use): a development-CA identity from the same CA folder. */
   Mesh frontend() {
     if (frontend == null) {
@@ -80,6 +105,62 @@ final class MtlsServerTestSupport implements AutoCloseable {
       }
     });
     return body[0];
+  }
+
+  /** What {@link #underLoad} saw: successful calls, and every failure with its reason. */
+  record LoadReport(int ok, List<String> failures, Duration took) {}
+
+  /** A step run while the load goes on. */
+  interface During {
+    void run() throws Exception;
+  }
+
+  /**
+   * Calls {@code GET http://greeter/whoami} through the frontend's mesh from {@code threads}
+   * threads while {@code during} runs: starts once 20 calls succeeded, and goes on until 40 more
+   * succeeded after {@code during}, at most 1,000 calls a thread. One thread sends {@code
+   * Connection: close}, so that new connections (and handshakes) go on all the time; the others
+   * reuse theirs until {@link #evictConnections()}.
+   */
+  LoadReport underLoad(int threads, During during) throws Exception {
+    callGreeterThroughTheMesh();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger ok = new AtomicInteger();
+    Queue<String> failures = new ConcurrentLinkedQueue<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    long start = System.nanoTime();
+    try {
+      for (int t = 0; t < threads; t++) {
+        boolean close = t == 0;
+        pool.execute(() -> {
+          for (int i = 0; i < 1000 && !stop.get(); i++) {
+            Request.Builder b = new Request.Builder().url("http://greeter/whoami");
+            if (close) b.header("Connection", "close");
+            try (Response response = client.newCall(b.build()).execute()) {
+              String body = response.body().string();
+              if (response.code() == 200 && body.contains("caller=spiffe://")) ok.incrementAndGet();
+              else failures.add(response.code() + " " + body);
+            } catch (IOException | RuntimeException e) {
+              failures.add(e.toString());
+            }
+          }
+        });
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() >= 20 || !failures.isEmpty());
+      during.run();
+      int mark = ok.get();
+      await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() >= mark + 40 || !failures.isEmpty());
+    } finally {
+      stop.set(true);
+      pool.shutdown();
+      if (!pool.awaitTermination(20, TimeUnit.SECONDS)) pool.shutdownNow();
+    }
+    return new LoadReport(ok.get(), List.copyOf(failures), Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /** Closes the frontend's idle connections, so that its next calls open new ones. */
+  void evictConnections() {
+    client.connectionPool().evictAll();
   }
 
   /** The serial of the certificate the server presents on a new connection, verified as the greeter's. */
