@@ -70,12 +70,21 @@ class MeshSslBundleIdentityTomcatTest {
 
   @Test
   void rewrittenBundleFilesBecomeTheMeshIdentityAndTheServersCertificate() throws Exception {
+    rewriteAndFollow(support, pems, mesh, port, MeshSslBundleIdentityTomcatTest::issue);
+  }
+
+  /**
+   * Rewrites the bundle's files with a new certificate and checks that the mesh identity and a
+   * new connection's certificate follow, and that a mesh call still succeeds.
+   */
+  static void rewriteAndFollow(MtlsServerTestSupport support, BundlePems pems, Mesh mesh, int port,
+      java.util.function.Supplier<WorkloadCertificate> issue) throws Exception {
     MeshTls tls = MeshTls.of(mesh).orElseThrow();
     BigInteger before = tls.identity().current().leaf().getSerialNumber();
     assertThat(support.serverCertificateSerial(port)).isEqualTo(before);
     assertThat(support.callGreeterThroughTheMesh()).contains("caller=spiffe://boot.test/service/frontend;");
 
-    WorkloadCertificate next = issue();
+    WorkloadCertificate next = issue.get();
     pems.write(next);
     BigInteger after = next.leaf().getSerialNumber();
 

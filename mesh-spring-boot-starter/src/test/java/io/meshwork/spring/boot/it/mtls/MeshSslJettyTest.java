@@ -81,6 +81,8 @@ class MeshSslJettyTest {
 
     System.out.println("Jetty rotation under load: " + report);
     assertThat(report.failures()).isEmpty();
+    assertThat(report.failedAttempts()).as("attempts the mesh retried or gave up").isZero();
+    assertThat(report.successfulAttempts()).as("attempts counted").isGreaterThanOrEqualTo(report.ok());
     assertThat(report.ok()).isGreaterThanOrEqualTo(60);
     assertThat(support.serverCertificateSerial(port)).isEqualTo(last[0]);
   }

@@ -33,6 +33,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -49,6 +50,7 @@ final class MtlsServerTestSupport implements AutoCloseable {
   final Path registryFile;
   private FileRegistry frontendRegistry;
   private Mesh frontend;
+  private final SimpleMeterRegistry frontendMeters = new SimpleMeterRegistry();
   private OkHttpClient client;
 
   MtlsServerTestSupport(String prefix) {
@@ -87,7 +89,7 @@ final class MtlsServerTestSupport implements AutoCloseable {
   Mesh frontend() {
     if (frontend == null) {
       frontendRegistry = FileRegistry.builder(registryFile).pollInterval(POLL).build();
-      frontend = Mesh.builder().serviceName("frontend").registry(frontendRegistry)
+      frontend = Mesh.builder().serviceName("frontend").registry(frontendRegistry).meterRegistry(frontendMeters)
           .identity(MeshTls.developmentCa(DevCertificateAuthority.folderBeside(registryFile))).build();
       client = MeshHttp.client(frontend);
     }
@@ -108,7 +110,7 @@ final class MtlsServerTestSupport implements AutoCloseable {
   }
 
   /** What {@link #underLoad} saw: successful calls, and every failure with its reason. */
-  record LoadReport(int ok, List<String> failures, Duration took) {}
+  record LoadReport(int ok, List<String> failures, double successfulAttempts, double failedAttempts, Duration took) {}
 
   /** A step run while the load goes on. */
   interface During {
@@ -128,6 +130,8 @@ final class MtlsServerTestSupport implements AutoCloseable {
     AtomicInteger ok = new AtomicInteger();
     Queue<String> failures = new ConcurrentLinkedQueue<>();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
+    double failedBefore = attempts("failure");
+    double succeededBefore = attempts("success");
     long start = System.nanoTime();
     try {
       for (int t = 0; t < threads; t++) {
@@ -155,7 +159,15 @@ final class MtlsServerTestSupport implements AutoCloseable {
       pool.shutdown();
       if (!pool.awaitTermination(20, TimeUnit.SECONDS)) pool.shutdownNow();
     }
-    return new LoadReport(ok.get(), List.copyOf(failures), Duration.ofNanos(System.nanoTime() - start));
+    return new LoadReport(ok.get(), List.copyOf(failures), attempts("success") - succeededBefore,
+        attempts("failure") - failedBefore,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /** The frontend's attempts to the greeter with {@code outcome}, retries included ({@code mesh.client.attempts}). */
+  double attempts(String outcome) {
+    var counter = frontendMeters.find("mesh.client.attempts").tag("service", "greeter").tag("outcome", outcome).counter();
+    return counter == null ? 0 : counter.count();
   }
 
   /** Closes the frontend's idle connections, so that its next calls open new ones. */
