@@ -121,6 +121,17 @@ class MeshHttpServiceGroupsTest {
         });
   }
 
+  @Configuration(proxyBeanMethods = false)
+  @ImportHttpServices(group = "greeter", types = io.meshwork.spring.boot.badclients.BadTimeoutClient.class)
+  static class BadTimeoutGroup {}
+
+  @Test
+  void aTimeoutThatDoesNotParseFailsStartUpNamingTheMethod() {
+    runner.withUserConfiguration(BadTimeoutGroup.class).run(context -> assertThat(context).hasFailed()
+        .getFailure().satisfies(e -> assertThat(MeshAutoConfigurationTest.messages(e))
+            .contains("@Timeout on io.meshwork.spring.boot.badclients.BadTimeoutClient.hello: 'soon'")));
+  }
+
   @Test
   void theDefaultGroupIsNeverTheMeshs() {
     MeshHttpServiceGroups groups = new MeshHttpServiceGroups(null, null, new org.springframework.mock.env.MockEnvironment());
