@@ -165,6 +165,14 @@ class MeshSslBundleIdentityTest {
   }
 
   @Test
+  void theMeshworkBundleCannotBeTheIdentitysSource() throws Exception {
+    pems.write(issue("greeter"));
+    runner().withPropertyValues("meshwork.tls.bundle=meshwork").run(context -> assertThat(context).hasFailed()
+        .getFailure().satisfies(e -> assertThat(messages(e))
+            .contains("meshwork.tls.bundle: meshwork (expected: a bundle of the application's;")));
+  }
+
+  @Test
   void aCertificateWithoutASpiffeIdFailsNamingTheBundleAndTheProperty() throws Exception {
     String[] bad = BundlePems.withoutSpiffeId();
     pems.write(bad[0], bad[1], bad[2]);
