@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -53,11 +54,14 @@ public class MeshGrpcAutoConfiguration {
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(GrpcChannelFactory.class)
   static class BootClientConfiguration {
-    /** Creates Boot's channels to {@code mesh:} targets; ordered before Boot's own factory. */
+    /**
+     * Creates Boot's channels to {@code mesh:} targets, with the application's global client
+     * interceptors; ordered before Boot's own factory.
+     */
     @Bean
     @ConditionalOnMissingBean
-    MeshGrpcChannelFactory meshGrpcChannelFactory(Mesh mesh, Environment environment) {
-      return new MeshGrpcChannelFactory(mesh, environment);
+    MeshGrpcChannelFactory meshGrpcChannelFactory(Mesh mesh, Environment environment, ApplicationContext context) {
+      return new MeshGrpcChannelFactory(mesh, environment, context);
     }
   }
 }

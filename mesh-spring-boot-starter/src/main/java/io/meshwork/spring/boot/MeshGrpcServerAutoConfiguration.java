@@ -3,20 +3,29 @@ package io.meshwork.spring.boot;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
+import io.grpc.TlsServerCredentials;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.core.Mesh;
 import io.meshwork.grpc.MeshGrpc;
 import io.meshwork.grpc.MeshServerInterceptor;
-import java.util.List;
+import io.meshwork.tls.MeshTls;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.grpc.server.autoconfigure.GrpcServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 
@@ -27,6 +36,17 @@ import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
  * other interceptor, global ones included; the server has a {@code grpc.health.v1} service (Boot's
  * when it makes one, else the mesh's); and, unless {@code meshwork.server.register=false}, the
  * server's port is registered in the mesh once it listens ({@link MeshGrpcServerRegistration}).
+ *
+ * <p>With a mesh-tls identity ({@code meshwork.tls.mode} other than {@code none}) and no {@code
+ * spring.grpc.server.ssl.*} property set, the server speaks mutual TLS from the mesh identity: it
+ * uses the SSL bundle {@code meshwork} ({@link MeshSslBundleRegistrar}), whose key and trust
+ * managers are the mesh's own, so the server presents the current certificate at each handshake
+ * and checks clients against the current trust bundle and the trust domain (a rotation needs no
+ * restart). The client authentication follows the registry's TLS mode at start: {@code strict}
+ * requires a client certificate, {@code permissive} accepts one (TLS only: unlike mesh-grpc's
+ * own server, Boot's does not also take plaintext on the same port), {@code disabled} leaves the
+ * server plaintext. Any {@code spring.grpc.server.ssl.*} setting leaves the server's TLS to Boot
+ * and the application.
  */
 @AutoConfiguration(after = MeshAutoConfiguration.class,
     afterName = "org.springframework.boot.grpc.server.autoconfigure.health.GrpcServerHealthAutoConfiguration")
@@ -61,6 +81,16 @@ public class MeshGrpcServerAutoConfiguration {
     @Bean
     BindableService meshGrpcHealthService(HealthStatusManager meshGrpcHealthStatusManager) {
       return meshGrpcHealthStatusManager.getHealthService();
+    }
+  }
+
+  /** Mutual TLS on Boot's gRPC server from the mesh identity, unless the application configures its TLS. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(GrpcServerProperties.class)
+  static class SslConfiguration {
+    @Bean
+    static BeanPostProcessor meshGrpcServerSsl(ObjectProvider<Mesh> mesh, Environment environment) {
+      return new ServerSsl(mesh, environment);
     }
   }
 
@@ -100,6 +130,60 @@ public class MeshGrpcServerAutoConfiguration {
     public int getOrder() {
       return Ordered.LOWEST_PRECEDENCE;
     }
+  }
+
+  /**
+   * Sets Boot's {@code spring.grpc.server.ssl} to the {@code meshwork} bundle, with the client
+   * authentication of the registry's mode, once the properties are bound; ordered after the
+   * binding.
+   */
+  static final class ServerSsl implements BeanPostProcessor, Ordered {
+    static final String PREFIX = "spring.grpc.server.ssl";
+
+    private final ObjectProvider<Mesh> mesh;
+    private final Environment environment;
+
+    ServerSsl(ObjectProvider<Mesh> mesh, Environment environment) {
+      this.mesh = mesh;
+      this.environment = environment;
+    }
+
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String beanName) {
+      if (bean instanceof GrpcServerProperties properties && !configuredByTheApplication()) {
+        Mesh m = mesh.getIfUnique();
+        if (m != null && MeshTls.of(m).isPresent()) apply(properties.getSsl(), m);
+      }
+      return bean;
+    }
+
+    /** Whether any {@code spring.grpc.server.ssl.*} property is set. */
+    boolean configuredByTheApplication() {
+      return Binder.get(environment).bind(PREFIX, Bindable.mapOf(String.class, Object.class))
+          .map(Map::isEmpty).map(empty -> !empty).orElse(false);
+    }
+
+    static void apply(GrpcServerProperties.Ssl ssl, Mesh mesh) {
+      TlsServerCredentials.ClientAuth auth = clientAuth(mesh.settings().tls());
+      if (auth == null) return;
+      ssl.setBundle(MeshSslBundleRegistrar.BUNDLE_NAME);
+      ssl.setClientAuth(auth);
+      ssl.setSecure(true);
+    }
+
+    @Override
+    public int getOrder() {
+      return Ordered.LOWEST_PRECEDENCE;
+    }
+  }
+
+  /** The client authentication for a mode, or null for plaintext ({@code disabled}). */
+  static TlsServerCredentials.ClientAuth clientAuth(io.meshwork.core.model.TlsMode mode) {
+    return switch (mode) {
+      case STRICT -> TlsServerCredentials.ClientAuth.REQUIRE;
+      case PERMISSIVE -> TlsServerCredentials.ClientAuth.OPTIONAL;
+      case DISABLED -> null;
+    };
   }
 
   /** Property names, as on the servlet side. */
