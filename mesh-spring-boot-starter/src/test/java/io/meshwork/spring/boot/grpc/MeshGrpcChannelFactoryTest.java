@@ -2,7 +2,12 @@ package io.meshwork.spring.boot.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
@@ -19,6 +24,8 @@ import io.meshwork.spring.boot.grpc.test.HelloRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -27,6 +34,11 @@ import org.springframework.boot.grpc.client.autoconfigure.CompositeChannelFactor
 import org.springframework.boot.grpc.client.autoconfigure.GrpcClientAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.grpc.client.ChannelBuilderOptions;
+import org.springframework.grpc.client.GlobalClientInterceptor;
 import org.springframework.grpc.client.GrpcChannelFactory;
 
 /**
@@ -74,6 +86,67 @@ class MeshGrpcChannelFactoryTest {
         assertThat(factory.supports("static://127.0.0.1:9")).isTrue();
       });
     }
+  }
+
+  @Test
+  void globalClientInterceptorsRunOnMeshChannelsInSpringGrpcsOrder() {
+    registry.putService(ServiceConfig.of("greeter"));
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (Mesh serverMesh = Mesh.builder().serviceName("greeter").registry(GrpcFixtures.shared(registry)).build();
+        MeshServer server = MeshGrpc.server(serverMesh).addService(hello).register(true).start()) {
+      client.withBean(Seen.class, () -> new Seen(seen)).withUserConfiguration(GlobalInterceptors.class).run(context -> {
+        assertThat(context).hasNotFailed();
+        GrpcChannelFactory factory = context.getBean(GrpcChannelFactory.class);
+        HelloGrpc.newBlockingStub(factory.createChannel("greeter"))
+            .sayHello(HelloRequest.newBuilder().setName("global").build());
+        // Both global interceptors ran, the one ordered first first; then the per-channel one.
+        assertThat(seen).containsExactly("first", "second");
+
+        seen.clear();
+        ClientInterceptor local = recording(seen, "local");
+        HelloGrpc.newBlockingStub(factory.createChannel("mesh:///greeter",
+            ChannelBuilderOptions.defaults().withInterceptors(List.of(local))))
+            .sayHello(HelloRequest.newBuilder().setName("merged").build());
+        assertThat(seen).containsExactlyInAnyOrder("first", "second", "local");
+
+        seen.clear();
+        HelloGrpc.newBlockingStub(factory.createChannel("greeter",
+            ChannelBuilderOptions.defaults().withInterceptors(List.of(local)).withInterceptorsMerge(true)))
+            .sayHello(HelloRequest.newBuilder().setName("merged").build());
+        assertThat(seen).containsExactlyInAnyOrder("first", "second", "local");
+        assertThat(hello.names).containsExactly("global", "merged", "merged");
+      });
+    }
+  }
+
+  record Seen(List<String> names) {}
+
+  /** Two global client interceptors, ordered; each records its name in the shared list. */
+  @Configuration(proxyBeanMethods = false)
+  static class GlobalInterceptors {
+    @Bean
+    @GlobalClientInterceptor
+    @Order(2)
+    ClientInterceptor second(Seen seen) {
+      return recording(seen.names(), "second");
+    }
+
+    @Bean
+    @GlobalClientInterceptor
+    @Order(1)
+    ClientInterceptor first(Seen seen) {
+      return recording(seen.names(), "first");
+    }
+  }
+
+  static ClientInterceptor recording(List<String> seen, String name) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        seen.add(name);
+        return next.newCall(method, options);
+      }
+    };
   }
 
   @Test
