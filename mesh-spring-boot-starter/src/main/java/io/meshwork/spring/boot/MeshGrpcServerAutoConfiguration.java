@@ -6,12 +6,15 @@ import io.grpc.ServerInterceptor;
 import io.grpc.TlsServerCredentials;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.core.Mesh;
+import io.meshwork.core.model.TlsMode;
 import io.meshwork.grpc.MeshGrpc;
 import io.meshwork.grpc.MeshServerInterceptor;
 import io.meshwork.tls.MeshTls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -22,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.grpc.server.autoconfigure.GrpcServerProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -89,8 +93,9 @@ public class MeshGrpcServerAutoConfiguration {
   @ConditionalOnClass(GrpcServerProperties.class)
   static class SslConfiguration {
     @Bean
-    static BeanPostProcessor meshGrpcServerSsl(ObjectProvider<Mesh> mesh, Environment environment) {
-      return new ServerSsl(mesh, environment);
+    static BeanPostProcessor meshGrpcServerSsl(ObjectProvider<Mesh> mesh, ObjectProvider<SslBundles> bundles,
+        Environment environment) {
+      return new ServerSsl(mesh, bundles, environment);
     }
   }
 
@@ -138,13 +143,16 @@ public class MeshGrpcServerAutoConfiguration {
    * binding.
    */
   static final class ServerSsl implements BeanPostProcessor, Ordered {
+    private static final Logger log = LoggerFactory.getLogger(ServerSsl.class);
     static final String PREFIX = "spring.grpc.server.ssl";
 
     private final ObjectProvider<Mesh> mesh;
+    private final ObjectProvider<SslBundles> bundles;
     private final Environment environment;
 
-    ServerSsl(ObjectProvider<Mesh> mesh, Environment environment) {
+    ServerSsl(ObjectProvider<Mesh> mesh, ObjectProvider<SslBundles> bundles, Environment environment) {
       this.mesh = mesh;
+      this.bundles = bundles;
       this.environment = environment;
     }
 
@@ -152,7 +160,16 @@ public class MeshGrpcServerAutoConfiguration {
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
       if (bean instanceof GrpcServerProperties properties && !configuredByTheApplication()) {
         Mesh m = mesh.getIfUnique();
-        if (m != null && MeshTls.of(m).isPresent()) apply(properties.getSsl(), m);
+        if (m != null && MeshTls.of(m).isPresent()) {
+          SslBundles registered = bundles.getIfUnique();
+          if (registered != null && registered.getBundleNames().contains(MeshSslBundleRegistrar.BUNDLE_NAME)) {
+            apply(properties.getSsl(), m);
+          } else {
+            log.warn("{}: Boot's gRPC server stays plaintext: there is no SSL bundle {} (MeshSslAutoConfiguration"
+                + " or SslAutoConfiguration excluded?); set spring.grpc.server.ssl.* for its TLS",
+                m.serviceName(), MeshSslBundleRegistrar.BUNDLE_NAME);
+          }
+        }
       }
       return bean;
     }
@@ -178,7 +195,7 @@ public class MeshGrpcServerAutoConfiguration {
   }
 
   /** The client authentication for a mode, or null for plaintext ({@code disabled}). */
-  static TlsServerCredentials.ClientAuth clientAuth(io.meshwork.core.model.TlsMode mode) {
+  static TlsServerCredentials.ClientAuth clientAuth(TlsMode mode) {
     return switch (mode) {
       case STRICT -> TlsServerCredentials.ClientAuth.REQUIRE;
       case PERMISSIVE -> TlsServerCredentials.ClientAuth.OPTIONAL;

@@ -56,8 +56,13 @@ class MeshGrpcServerTlsTest {
   final GrpcFixtures.HelloService hello = new GrpcFixtures.HelloService();
 
   ApplicationContextRunner server() {
+    return serverWithout().withConfiguration(AutoConfigurations.of(MeshSslAutoConfiguration.class));
+  }
+
+  /** The server without the starter's {@code meshwork} SSL bundle. */
+  ApplicationContextRunner serverWithout() {
     return new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshSslAutoConfiguration.class,
+        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class,
             MeshGrpcAutoConfiguration.class, MeshGrpcServerAutoConfiguration.class, GrpcServerAutoConfiguration.class,
             GrpcServerServicesAutoConfiguration.class, SslAutoConfiguration.class))
         .withBean(Registry.class, () -> GrpcFixtures.shared(registry))
@@ -154,6 +159,16 @@ class MeshGrpcServerTlsTest {
     registry.setMesh(new MeshSettings("boot.test", TlsMode.STRICT));
     server().withPropertyValues("meshwork.tls.mode=none").run(greeter ->
         assertThat(greeter.getBean(GrpcServerProperties.class).getSsl().getBundle()).isNull());
+  }
+
+  @Test
+  void withoutTheMeshworkBundleTheServerStartsPlaintext() {
+    registry.setMesh(new MeshSettings("boot.test", TlsMode.STRICT));
+    serverWithout().run(greeter -> {
+      assertThat(greeter).hasNotFailed();
+      assertThat(greeter.getBean(GrpcServerProperties.class).getSsl().getBundle()).isNull();
+      assertThat(greeter.getBean(GrpcServerLifecycle.class).getPort()).isPositive();
+    });
   }
 
   /** The serial of the certificate the gRPC server presents on a new TLS connection (ALPN h2). */
