@@ -10,7 +10,7 @@ import org.springframework.web.service.annotation.HttpExchange;
 @MeshClient("greeter")
 @HttpExchange("/greetings")
 public interface GreeterHttp {
-  @Timeout("3s")
+  @Timeout("10s")
   @GetExchange("/{name}")
   String greet(@PathVariable String name);
 }
