@@ -185,6 +185,16 @@ class MeshTwoApplicationsMtlsTest {
     assertThat(overGrpc.getDeadlineMillis()).isPositive().isLessThanOrEqualTo(10_000);
     assertThat(number(overGrpc.getMessage(), "deadline=(\\d+)")).isPositive().isLessThanOrEqualTo(10_000);
 
+    // The greeter counted the frontend by its SPIFFE ID, once per protocol: Tomcat's client
+    // certificate (the meshwork bundle) and Boot's gRPC server both reached the inbound guard.
+    assertThat(greeterMesh.inboundCallers())
+        .filteredOn(c -> c.identity().equals(FRONTEND_ID))
+        .singleElement()
+        .satisfies(c -> {
+          assertThat(c.accepted()).isEqualTo(2);
+          assertThat(c.refusedTotal()).isZero();
+        });
+
     // The frontend's Actuator: the destination with the greeter's endpoints, the identity, health.
     int managementPort = Integer.parseInt(frontend.getEnvironment().getProperty("local.management.port"));
     Map<String, Object> view = get(managementPort, "/actuator/meshwork");
