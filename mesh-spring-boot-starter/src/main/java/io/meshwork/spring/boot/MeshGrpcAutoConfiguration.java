@@ -58,6 +58,30 @@ public class MeshGrpcAutoConfiguration {
      * Creates Boot's channels to {@code mesh:} targets, with the application's global client
      * interceptors; ordered before Boot's own factory.
      */
+    /**
+     * {@link MeshClient} stubs' channels made by the factory below (looked up on the first
+     * channel), so the application's global client interceptors run on them too.
+     */
+    @Bean
+    static org.springframework.beans.factory.config.BeanPostProcessor meshGrpcChannelsThroughBootsFactory(
+        org.springframework.beans.factory.ObjectProvider<MeshGrpcChannelFactory> factory) {
+      return new org.springframework.beans.factory.config.BeanPostProcessor() {
+        @Override
+        public Object postProcessAfterInitialization(Object bean, String beanName) {
+          if (bean instanceof MeshGrpcChannels channels) {
+            channels.useChannelMaker(service -> {
+              MeshGrpcChannelFactory f = factory.getIfAvailable();
+              return f != null
+                  ? f.createChannel(MeshGrpcChannelFactory.PREFIX + "///" + service,
+                      org.springframework.grpc.client.ChannelBuilderOptions.defaults())
+                  : io.meshwork.grpc.MeshGrpc.channel(channels.mesh(), service);
+            });
+          }
+          return bean;
+        }
+      };
+    }
+
     @Bean
     @ConditionalOnMissingBean
     MeshGrpcChannelFactory meshGrpcChannelFactory(Mesh mesh, Environment environment, ApplicationContext context) {

@@ -32,7 +32,7 @@ import org.springframework.grpc.client.GrpcChannelFactory;
  * every other target is left to Boot. Channels are shut down when the context closes.
  */
 public class MeshGrpcChannelFactory implements GrpcChannelFactory, Ordered, AutoCloseable {
-  private static final String PREFIX = MeshNameResolverProvider.SCHEME + ":";
+  static final String PREFIX = MeshNameResolverProvider.SCHEME + ":";
 
   private final Mesh mesh;
   private final Environment environment;

@@ -25,9 +25,25 @@ public class MeshGrpcChannels implements AutoCloseable {
   private final Mesh mesh;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private volatile java.util.function.Function<String, ManagedChannel> channelMaker;
 
   public MeshGrpcChannels(Mesh mesh) {
     this.mesh = Objects.requireNonNull(mesh, "mesh");
+    this.channelMaker = service -> MeshGrpc.channel(mesh, service);
+  }
+
+  /**
+   * Makes the channels with {@code maker} instead of {@link MeshGrpc#channel(Mesh, String)}: with
+   * Boot's gRPC client, {@link MeshGrpcChannelFactory}, so that {@link MeshClient} stubs get the
+   * application's global client interceptors as Boot's own channels do. Set before the first
+   * channel is made.
+   */
+  void useChannelMaker(java.util.function.Function<String, ManagedChannel> maker) {
+    this.channelMaker = Objects.requireNonNull(maker, "maker");
+  }
+
+  Mesh mesh() {
+    return mesh;
   }
 
   /**
@@ -39,7 +55,7 @@ public class MeshGrpcChannels implements AutoCloseable {
   public ManagedChannel channel(String service) {
     ServiceConfig.checkName(service);
     if (closed) throw new IllegalStateException("mesh channels: closed");
-    return channels.computeIfAbsent(service, s -> MeshGrpc.channel(mesh, s));
+    return channels.computeIfAbsent(service, channelMaker);
   }
 
   /**

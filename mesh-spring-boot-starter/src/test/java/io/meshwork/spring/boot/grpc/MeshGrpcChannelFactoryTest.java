@@ -17,6 +17,7 @@ import io.meshwork.grpc.MeshServer;
 import io.meshwork.spring.boot.MeshAutoConfiguration;
 import io.meshwork.spring.boot.MeshGrpcAutoConfiguration;
 import io.meshwork.spring.boot.MeshGrpcChannelFactory;
+import io.meshwork.spring.boot.MeshGrpcChannels;
 import io.meshwork.spring.boot.grpc.GrpcFixtures.HelloService;
 import io.meshwork.spring.boot.grpc.test.HelloGrpc;
 import io.meshwork.spring.boot.grpc.test.HelloReply;
@@ -114,7 +115,12 @@ class MeshGrpcChannelFactoryTest {
             ChannelBuilderOptions.defaults().withInterceptors(List.of(local)).withInterceptorsMerge(true)))
             .sayHello(HelloRequest.newBuilder().setName("merged").build());
         assertThat(seen).containsExactlyInAnyOrder("first", "second", "local");
-        assertThat(hello.names).containsExactly("global", "merged", "merged");
+        // @MeshClient stubs' channels (MeshGrpcChannels) come from the same factory.
+        seen.clear();
+        context.getBean(MeshGrpcChannels.class).stub(HelloGrpc.HelloBlockingStub.class, "greeter")
+            .sayHello(HelloRequest.newBuilder().setName("stub").build());
+        assertThat(seen).containsExactly("first", "second");
+        assertThat(hello.names).containsExactly("global", "merged", "merged", "stub");
       });
     }
   }
