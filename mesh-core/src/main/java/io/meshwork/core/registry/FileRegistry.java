@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,9 +34,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.snakeyaml.engine.v2.api.Dump;
-import org.snakeyaml.engine.v2.api.DumpSettings;
-import org.snakeyaml.engine.v2.common.FlowStyle;
 
 /**
  * The embedded default registry: one YAML file, or a folder of them, watched for changes.
@@ -560,19 +556,7 @@ public final class FileRegistry implements Registry {
   }
 
   static String endpointYaml(Endpoint endpoint) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    if (endpoint.ports().isEmpty()) {
-      m.put("address", endpoint.address().toString());
-    } else {
-      String host = endpoint.address().host();
-      m.put("address", host.indexOf(':') >= 0 ? "[" + host + "]" : host);
-    }
-    if (!endpoint.zone().isEmpty()) m.put("zone", endpoint.zone());
-    m.put("weight", endpoint.weight());
-    if (!endpoint.labels().isEmpty()) m.put("labels", new TreeMap<>(endpoint.labels()));
-    if (!endpoint.ports().isEmpty()) m.put("ports", new LinkedHashMap<>(endpoint.ports()));
-    DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
-    return new Dump(settings).dumpToString(m);
+    return RegisteredEndpoints.yaml(endpoint);
   }
 
   private static void writeAtomically(Path target, String text) throws IOException {

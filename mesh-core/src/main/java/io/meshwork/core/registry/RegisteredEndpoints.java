@@ -7,6 +7,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
 
 /**
  * Merges the registered endpoints of one service: registrations with named ports that come
@@ -24,14 +28,28 @@ import java.util.Map;
  * by the service's protocol ({@link io.meshwork.core.model.ServiceConfig}). Withdrawing a
  * registration simply leaves its ports out of the next merge; an endpoint whose ports are all
  * withdrawn is gone.
+ *
+ * <p>Public so that registry backends in other modules ({@code mesh-zookeeper}) merge and
+ * write registrations exactly as {@link FileRegistry} does. Applications do not need it.
  */
-final class RegisteredEndpoints {
+public final class RegisteredEndpoints {
   private RegisteredEndpoints() {}
 
-  /** One registration: who made it (registrations of different owners never merge) and what. */
-  record Entry(String owner, Endpoint endpoint) {}
+  /**
+   * One registration: who made it (registrations of different owners never merge) and what.
+   *
+   * @param owner the registering process (or registry object); compared for equality only
+   * @param endpoint the registered endpoint
+   */
+  public record Entry(String owner, Endpoint endpoint) {}
 
-  static List<Endpoint> merge(List<Entry> entries) {
+  /**
+   * Merges the registrations of one service, given in registration order, by the rules above.
+   *
+   * @param entries the service's registrations, in registration order
+   * @return the service's registered endpoints, in order
+   */
+  public static List<Endpoint> merge(List<Entry> entries) {
     if (entries.isEmpty()) return List.of();
     List<Endpoint> out = new ArrayList<>(entries.size());
     Map<List<String>, List<Integer>> byOwnerAndHost = new HashMap<>();
@@ -58,6 +76,30 @@ final class RegisteredEndpoints {
       }
     }
     return out;
+  }
+
+  /**
+   * The endpoint as the YAML mapping registrations are stored as ({@code address, zone, weight,
+   * labels}, or {@code address: <host>, ports: {...}} for named ports), which {@link
+   * MeshDocumentParser#parseEndpoint} reads back.
+   *
+   * @param endpoint the endpoint to write
+   * @return a UTF-8 YAML block mapping
+   */
+  public static String yaml(Endpoint endpoint) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (endpoint.ports().isEmpty()) {
+      m.put("address", endpoint.address().toString());
+    } else {
+      String host = endpoint.address().host();
+      m.put("address", host.indexOf(':') >= 0 ? "[" + host + "]" : host);
+    }
+    if (!endpoint.zone().isEmpty()) m.put("zone", endpoint.zone());
+    m.put("weight", endpoint.weight());
+    if (!endpoint.labels().isEmpty()) m.put("labels", new TreeMap<>(endpoint.labels()));
+    if (!endpoint.ports().isEmpty()) m.put("ports", new LinkedHashMap<>(endpoint.ports()));
+    DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
+    return new Dump(settings).dumpToString(m);
   }
 
   private static Endpoint join(Endpoint into, Endpoint e) {

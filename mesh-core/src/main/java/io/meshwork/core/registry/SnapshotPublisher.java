@@ -29,12 +29,22 @@ import org.slf4j.Logger;
  * snapshots and the outer one then skips what has been superseded. A listener that throws is
  * logged and does not stop delivery to the others. This is not the hot path: the engine only
  * reads the snapshots it was given.
+ *
+ * <p>Public so that registry backends in other modules ({@code mesh-zookeeper}) publish
+ * exactly as {@link FileRegistry} and {@link InMemoryRegistry} do: same versions, same
+ * skipping of unchanged snapshots, same fan-out. Applications do not need it.
  */
-final class SnapshotPublisher {
+public final class SnapshotPublisher {
 
-  /** What a backend says of one service, before versioning. */
-  record View(boolean known, MeshSettings mesh, ServiceConfig config) {
-    View {
+  /**
+   * What a backend says of one service, before versioning.
+   *
+   * @param known whether a document or a registration names the service
+   * @param mesh mesh-wide settings in force
+   * @param config the service with its registered endpoints merged in
+   */
+  public record View(boolean known, MeshSettings mesh, ServiceConfig config) {
+    public View {
       Objects.requireNonNull(mesh, "mesh");
       Objects.requireNonNull(config, "config");
     }
@@ -53,7 +63,7 @@ final class SnapshotPublisher {
    *     held
    * @param log where listener failures are reported
    */
-  SnapshotPublisher(Function<String, View> resolver, Logger log) {
+  public SnapshotPublisher(Function<String, View> resolver, Logger log) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.log = Objects.requireNonNull(log, "log");
   }
@@ -62,7 +72,7 @@ final class SnapshotPublisher {
    * Runs {@code mutation} under the lock, then delivers every watched service whose snapshot
    * changed. After {@link #close} the mutation still runs but nobody is notified.
    */
-  void change(Runnable mutation) {
+  public void change(Runnable mutation) {
     lock.lock();
     try {
       mutation.run();
@@ -72,8 +82,14 @@ final class SnapshotPublisher {
     }
   }
 
-  /** Runs {@code action} under the lock, without recomputing snapshots. */
-  <T> T locked(java.util.function.Supplier<T> action) {
+  /**
+   * Runs {@code action} under the lock, without recomputing snapshots.
+   *
+   * @param <T> what the action returns
+   * @param action reads or changes the owner's state
+   * @return what {@code action} returned
+   */
+  public <T> T locked(java.util.function.Supplier<T> action) {
     lock.lock();
     try {
       return action.get();
@@ -87,7 +103,7 @@ final class SnapshotPublisher {
    *
    * @throws IllegalStateException after {@link #close}
    */
-  Watch watch(String service, ServiceListener listener) {
+  public Watch watch(String service, ServiceListener listener) {
     ServiceConfig.checkName(service);
     Objects.requireNonNull(listener, "listener");
     lock.lock();
@@ -107,9 +123,8 @@ final class SnapshotPublisher {
     }
   }
 
-  /** Whether {@link #close} ran. */
-  /** The registry-wide version in force, and when it last grew (null if never). */
-  long version() {
+  /** The registry-wide version in force: it grows by one per change that alters a watched service. */
+  public long version() {
     lock.lock();
     try {
       return version;
@@ -118,7 +133,8 @@ final class SnapshotPublisher {
     }
   }
 
-  java.util.Optional<java.time.Instant> lastChange() {
+  /** When the version last grew; empty if never. */
+  public java.util.Optional<java.time.Instant> lastChange() {
     lock.lock();
     try {
       return java.util.Optional.ofNullable(lastChange);
@@ -127,7 +143,8 @@ final class SnapshotPublisher {
     }
   }
 
-  boolean isClosed() {
+  /** Whether {@link #close} ran. */
+  public boolean isClosed() {
     lock.lock();
     try {
       return closed;
@@ -137,7 +154,7 @@ final class SnapshotPublisher {
   }
 
   /** Drops every watch; nothing is delivered afterwards. Idempotent. */
-  void close() {
+  public void close() {
     lock.lock();
     try {
       closed = true;
