@@ -1,0 +1,17 @@
+package io.meshwork.zookeeper;
+
+import io.meshwork.core.apicheck.PublicApi;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API matches the committed listing, api/mesh-zookeeper.api, and exposes no internal
+ * type. After an intended change: {@code mvn -o -q verify -pl mesh-zookeeper -am
+ * -Dtest=PublicApiTest -Dsurefire.failIfNoSpecifiedTests=false -Dmeshwork.api.update=true}, then
+ * commit the listing.
+ */
+class PublicApiTest {
+  @Test
+  void publicApiMatchesTheCommittedListing() {
+    PublicApi.check(ZooKeeperRegistry.class);
+  }
+}
