@@ -59,7 +59,7 @@ class ZooKeeperRegistryTest {
     return closing(ZooKeeperRegistry.builder(server.getConnectString() + ROOT)
         .owner(owner)
         .sessionTimeout(Duration.ofSeconds(3))
-        .connectionTimeout(Duration.ofSeconds(5))
+        .connectionTimeout(Duration.ofSeconds(2))
         .meterRegistry(meters)
         .build());
   }
