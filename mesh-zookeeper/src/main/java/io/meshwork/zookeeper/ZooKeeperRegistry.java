@@ -17,7 +17,6 @@ import io.meshwork.core.registry.Watch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -48,6 +47,7 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +127,7 @@ public final class ZooKeeperRegistry implements Registry {
   private final Counter applied;
   private final Counter rejected;
   private final AtomicLong localSequence = new AtomicLong();
+  private final String digestId; // user:base64(sha1(user:password)), or null without credentials
   private final AtomicLong syncs = new AtomicLong();
   private volatile InvalidDocumentException lastError;
 
@@ -170,6 +171,7 @@ public final class ZooKeeperRegistry implements Registry {
         .description("Registry documents and registrations applied or rejected")
         .tag("result", "rejected").register(meters);
 
+    this.digestId = b.auth == null ? null : digest(b.auth);
     CuratorFrameworkFactory.Builder cb = CuratorFrameworkFactory.builder()
         .connectString(hosts)
         .sessionTimeoutMs(Math.toIntExact(b.sessionTimeout.toMillis()))
@@ -214,6 +216,18 @@ public final class ZooKeeperRegistry implements Registry {
       }
     }
     log.info("Registry {} in force: {} services", source(), document().services().size());
+  }
+
+  private static String user(String digestId) {
+    return digestId.substring(0, digestId.indexOf(':'));
+  }
+
+  private static String digest(String userColonPassword) {
+    try {
+      return DigestAuthenticationProvider.generateDigest(userColonPassword);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is not available for ZooKeeper digest credentials", e);
+    }
   }
 
   private static String defaultOwner() {
@@ -292,6 +306,7 @@ public final class ZooKeeperRegistry implements Registry {
   public Registration register(String service, Endpoint endpoint) {
     ServiceConfig.checkName(service);
     Objects.requireNonNull(endpoint, "endpoint");
+    checkMayRegister(service);
     OwnRegistration r = new OwnRegistration(localSequence.incrementAndGet(), service, endpoint);
     publisher.change(() -> {
       if (closing) throw new IllegalStateException("registry closed: cannot register '" + service + "'");
@@ -308,6 +323,37 @@ public final class ZooKeeperRegistry implements Registry {
       Thread.currentThread().interrupt();
     }
     return r;
+  }
+
+  /**
+   * Fails fast when the service's folder exists and its ACL lets neither everyone nor this
+   * registry's digest identity create znodes in it: otherwise the registration would only be
+   * retried in the background, visible to nobody. Skipped while disconnected (the registration
+   * is then created when the session is back, or logged as failing).
+   */
+  private void checkMayRegister(String service) {
+    if (!client.getZookeeperClient().isConnected()) return;
+    String folder = registrationsPath + "/" + service;
+    List<ACL> acl;
+    try {
+      if (client.checkExists().forPath(folder) == null) return;
+      acl = client.getACL().forPath(folder);
+    } catch (Exception e) {
+      return; // cannot tell: let the registration try
+    }
+    for (ACL a : acl) {
+      if ((a.getPerms() & ZooDefs.Perms.CREATE) == 0) continue;
+      Id id = a.getId();
+      if (id.equals(ZooDefs.Ids.ANYONE_ID_UNSAFE) || !"digest".equals(id.getScheme())) return;
+      if (digestId != null && digestId.equals(id.getId())) return;
+      // ZooKeeper shows "user:x" for a digest to a reader without ADMIN on the node: the user
+      // name is all that can be compared then.
+      if (digestId != null && id.getId().equals(user(digestId) + ":x")) return;
+    }
+    throw new IllegalStateException("cannot register '" + service + "' in ZooKeeper: the ACL of " + folder
+        + " lets " + (digestId == null ? "a process without credentials" : "identity '" + user(digestId) + "'")
+        + " not create znodes there (expected: the service's digest credentials,"
+        + " Builder.auth(\"user:password\"); see the mesh-zookeeper README, Access control)");
   }
 
   /** Removes this registry's registrations, stops watching, closes the session. Idempotent. */

@@ -37,9 +37,16 @@ class ZooKeeperHerdTest {
     return c;
   }
 
+  private final List<ZooKeeperRegistry> registries = new ArrayList<>();
+
   @AfterEach
   void tearDown() throws Exception {
     for (int i = toClose.size() - 1; i >= 0; i--) toClose.get(i).close();
+    // Closing 200 sessions one by one takes a while; as separate processes would, in parallel.
+    ExecutorService closers = Executors.newFixedThreadPool(8);
+    for (ZooKeeperRegistry r : registries) closers.execute(r::close);
+    closers.shutdown();
+    assertThat(closers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
     if (server != null) server.close();
   }
 
@@ -50,7 +57,6 @@ class ZooKeeperHerdTest {
     Zk operator = closing(new Zk(server.getConnectString(), ROOT));
     String doc = "services:\n  greeter:\n    endpoints:\n      - { address: 127.0.0.1:7001 }\n";
     operator.publish(doc);
-    List<ZooKeeperRegistry> registries = new ArrayList<>();
     List<Destination> destinations = new ArrayList<>();
     List<List<ServiceSnapshot>> delivered = new ArrayList<>();
     long startNanos = System.nanoTime();
@@ -63,12 +69,12 @@ class ZooKeeperHerdTest {
     }
     starters.shutdown();
     for (int i = 0; i < MESHES; i++) {
-      ZooKeeperRegistry r = closing(starting.get(i).get(60, TimeUnit.SECONDS));
+      ZooKeeperRegistry r = starting.get(i).get(60, TimeUnit.SECONDS);
+      registries.add(r);
       Mesh mesh = closing(Mesh.builder().serviceName("client-" + i).registry(r)
           .meterRegistry(new SimpleMeterRegistry()).build());
       List<ServiceSnapshot> seen = new CopyOnWriteArrayList<>();
       closing(r.watch("greeter", seen::add));
-      registries.add(r);
       destinations.add(mesh.destination("greeter"));
       delivered.add(seen);
     }
