@@ -68,9 +68,15 @@ public final class MeshDocumentParser {
    * {@link #parseAll(List)}, adding to {@code warnings} what a valid document holds that is
    * probably a mistake, though allowed: each service without endpoints ({@code endpoints: []}
    * or none written), at the service's key. (A document without services is the caller's to
-   * judge: in a folder, one file may hold only {@code mesh:}.)
+   * judge: in a folder, one file may hold only {@code mesh:}.) Public for registry backends
+   * in other modules, which warn about these as {@link FileRegistry} does.
+   *
+   * @param sources the documents, as for {@link #parseAll(List)}
+   * @param warnings receives the probable mistakes of a valid document, in document order
+   * @return the merged document
+   * @throws InvalidDocumentException if any document is not valid or they conflict
    */
-  static MeshDocument parseAll(List<DocumentSource> sources, List<ConfigProblem> warnings) {
+  public static MeshDocument parseAll(List<DocumentSource> sources, List<ConfigProblem> warnings) {
     List<DocumentSource> all = List.copyOf(sources);
     List<ConfigProblem> problems = new ArrayList<>();
     List<ParsedFile> files = new ArrayList<>();
