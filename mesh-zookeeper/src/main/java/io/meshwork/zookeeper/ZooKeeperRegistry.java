@@ -32,6 +32,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
@@ -74,7 +77,10 @@ import org.slf4j.LoggerFactory;
  * refused: the last good document stays in force, {@link #lastError()} and {@link #status()}
  * hold its problems (each naming the znode path, line and column), and one WARN log and one
  * {@code mesh.registry.updates{result=rejected}} are recorded per distinct broken content. A
- * deleted document is a read problem: the last good one stays in force.
+ * deleted document is a read problem: the last good one stays in force. A valid document's
+ * probable mistakes (a service without endpoints, no services) are logged and counted as {@code
+ * mesh.registry.warnings} a {@linkplain Builder#registrationGrace registration grace} after it
+ * went into force, unless registrations have filled the gap by then.
  *
  * <h2>Registrations</h2>
  *
@@ -95,7 +101,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading</h2>
  *
- * Thread-safe. Listeners are called one at a time under the registry's lock: on Curator's
+ * Thread-safe. Besides Curator's threads, one daemon thread per registry, named {@value
+ * #THREAD_NAME}, checks a document's probable mistakes after the registration grace.
+ * Listeners are called one at a time under the registry's lock: on Curator's
  * event thread for changes in ZooKeeper, on the calling thread inside {@link #watch} and for
  * this registry's own {@link #register} and {@link Registration#close()}. The call path never
  * reads ZooKeeper: the engine only reads the snapshots it was given.
@@ -110,6 +118,9 @@ public final class ZooKeeperRegistry implements Registry {
 
   static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(15);
   static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration DEFAULT_REGISTRATION_GRACE = Duration.ofSeconds(10);
+  /** Name of the thread that logs a document's probable mistakes after the registration grace. */
+  public static final String THREAD_NAME = "meshwork-zookeeper-registry";
 
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperRegistry.class);
   private static final int SEQUENCE_DIGITS = 10;
@@ -126,6 +137,10 @@ public final class ZooKeeperRegistry implements Registry {
   private final SnapshotPublisher publisher;
   private final Counter applied;
   private final Counter rejected;
+  private final Counter noEndpointsWarnings;
+  private final Counter noServicesWarnings;
+  private final Duration registrationGrace;
+  private final ScheduledExecutorService warner;
   private final AtomicLong localSequence = new AtomicLong();
   private final String digestId; // user:base64(sha1(user:password)), or null without credentials
   private final AtomicLong syncs = new AtomicLong();
@@ -141,6 +156,8 @@ public final class ZooKeeperRegistry implements Registry {
   private final Map<Long, OwnRegistration> own = new TreeMap<>();
   private final Map<String, SeenRegistration> seen = new HashMap<>(); // by znode path
   private Map<String, List<Endpoint>> registeredByService = Map.of();
+  private List<ConfigProblem> pendingWarnings; // of the document in force, until checked
+  private ScheduledFuture<?> warningCheck;
 
   /**
    * Starts building a registry.
@@ -170,6 +187,14 @@ public final class ZooKeeperRegistry implements Registry {
     this.rejected = Counter.builder("mesh.registry.updates")
         .description("Registry documents and registrations applied or rejected")
         .tag("result", "rejected").register(meters);
+    this.noEndpointsWarnings = warnings(meters, "no-endpoints");
+    this.noServicesWarnings = warnings(meters, "no-services");
+    this.registrationGrace = b.registrationGrace;
+    this.warner = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, THREAD_NAME);
+      t.setDaemon(true);
+      return t;
+    });
 
     this.digestId = b.auth == null ? null : digest(b.auth);
     CuratorFrameworkFactory.Builder cb = CuratorFrameworkFactory.builder()
@@ -210,12 +235,20 @@ public final class ZooKeeperRegistry implements Registry {
       throw new IllegalStateException("interrupted while connecting to ZooKeeper at " + hosts, e);
     } finally {
       if (!started) {
+        warner.shutdownNow();
         publisher.close();
         cache.close();
         client.close();
       }
     }
     log.info("Registry {} in force: {} services", source(), document().services().size());
+  }
+
+  private static Counter warnings(MeterRegistry meters, String reason) {
+    return Counter.builder("mesh.registry.warnings")
+        .description("Registry documents accepted with a probable mistake, by reason")
+        .tag("reason", reason)
+        .register(meters);
   }
 
   private static String user(String digestId) {
@@ -375,6 +408,7 @@ public final class ZooKeeperRegistry implements Registry {
       own.clear();
       rebuildRegistered();
     });
+    warner.shutdownNow();
     cache.close();
     client.close();
   }
@@ -450,10 +484,12 @@ public final class ZooKeeperRegistry implements Registry {
     if (text.equals(documentText)) return;
     documentText = text;
     try {
-      MeshDocument next = MeshDocumentParser.parse(new DocumentSource(documentPath, text));
+      List<ConfigProblem> warnings = new ArrayList<>();
+      MeshDocument next = MeshDocumentParser.parseAll(List.of(new DocumentSource(documentPath, text)), warnings);
       document = next;
       lastError = null;
       applied.increment();
+      scheduleWarnings(warnings);
       log.info("Registry {}: document applied, {} services", source(), next.services().size());
     } catch (InvalidDocumentException e) {
       lastError = e;
@@ -462,6 +498,45 @@ public final class ZooKeeperRegistry implements Registry {
     } catch (RuntimeException e) {
       rejected.increment();
       log.warn("Rejected registry document {}, keeping the last good one: the parser failed", documentPath, e);
+    }
+  }
+
+  /**
+   * Logs and counts the probable mistakes of the document now in force (services without
+   * endpoints, no services), once, a registration grace after it went into force, unless by
+   * then the service (for no-services: any service) has registered endpoints: a service whose
+   * servers register at run time legitimately lists none. Called with the lock held.
+   */
+  private void scheduleWarnings(List<ConfigProblem> warnings) {
+    if (warningCheck != null) warningCheck.cancel(false);
+    pendingWarnings = List.copyOf(warnings);
+    List<ConfigProblem> mine = pendingWarnings;
+    try {
+      warningCheck = warner.schedule(() -> publisher.locked(() -> {
+        checkWarnings(mine);
+        return null;
+      }), registrationGrace.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // Closing.
+    }
+  }
+
+  // Called with the lock held, on the warning thread.
+  private void checkWarnings(List<ConfigProblem> warnings) {
+    if (pendingWarnings != warnings || closing) return; // superseded by a newer document
+    pendingWarnings = null;
+    for (ConfigProblem w : warnings) {
+      String field = w.field();
+      if (!field.startsWith("services.") || !field.endsWith(".endpoints")) continue;
+      String service = field.substring("services.".length(), field.length() - ".endpoints".length());
+      if (registeredByService.containsKey(service)) continue; // its endpoints are registered at run time
+      noEndpointsWarnings.increment();
+      log.warn("Registry document {}", w);
+    }
+    if (document.services().isEmpty() && registeredByService.isEmpty()) {
+      noServicesWarnings.increment();
+      log.warn("Registry {}: the document {} names no services (probably a mistake: every call through the mesh"
+          + " fails with no-endpoints until services are added or registered)", source(), documentPath);
     }
   }
 
@@ -664,6 +739,7 @@ public final class ZooKeeperRegistry implements Registry {
     private final String root;
     private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
     private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+    private Duration registrationGrace = DEFAULT_REGISTRATION_GRACE;
     private String auth;
     private String owner;
     private MeterRegistry meterRegistry;
@@ -709,6 +785,17 @@ public final class ZooKeeperRegistry implements Registry {
      */
     public Builder connectionTimeout(Duration v) {
       this.connectionTimeout = positive("connectionTimeout", v);
+      return this;
+    }
+
+    /**
+     * How long after a document goes into force its services without endpoints may wait for
+     * registrations before each is logged at WARN and counted as {@code
+     * mesh.registry.warnings{reason=no-endpoints}} (a document naming no services, as {@code
+     * {reason=no-services}}); default 10 s.
+     */
+    public Builder registrationGrace(Duration v) {
+      this.registrationGrace = positive("registrationGrace", v);
       return this;
     }
 

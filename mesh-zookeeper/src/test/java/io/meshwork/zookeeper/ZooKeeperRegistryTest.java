@@ -199,4 +199,29 @@ class ZooKeeperRegistryTest {
     assertThat(addresses(watch.current())).containsExactly("127.0.0.1:7001", "127.0.0.1:7009");
     assertThat(meters.get("mesh.registry.updates").tag("result", "rejected").counter().count()).isEqualTo(1);
   }
+
+  @Test
+  void servicesWithoutEndpointsAreWarnedAboutAfterTheGraceUnlessTheyRegistered() throws Exception {
+    operator.publish("""
+        services:
+          lonely:
+            protocol: http
+          registered:
+            protocol: http
+        """);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ZooKeeperRegistry b = registry("2@b");
+    b.register("registered", Endpoint.of("127.0.0.1:7300"));
+    ZooKeeperRegistry a = closing(ZooKeeperRegistry.builder(server.getConnectString() + ROOT)
+        .owner("1@a").sessionTimeout(Duration.ofSeconds(3)).connectionTimeout(Duration.ofSeconds(2))
+        .registrationGrace(Duration.ofMillis(300)).meterRegistry(meters).build());
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        meters.get("mesh.registry.warnings").tag("reason", "no-endpoints").counter().count() >= 1);
+    // A document without services, and no registrations left: warned about once.
+    b.close();
+    operator.publish("services: {}\n");
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        meters.get("mesh.registry.warnings").tag("reason", "no-services").counter().count() == 1);
+    assertThat(meters.get("mesh.registry.warnings").tag("reason", "no-endpoints").counter().count()).isEqualTo(1);
+  }
 }
