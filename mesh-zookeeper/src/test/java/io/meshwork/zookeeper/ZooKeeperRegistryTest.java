@@ -224,4 +224,33 @@ class ZooKeeperRegistryTest {
         meters.get("mesh.registry.warnings").tag("reason", "no-services").counter().count() == 1);
     assertThat(meters.get("mesh.registry.warnings").tag("reason", "no-endpoints").counter().count()).isEqualTo(1);
   }
+
+  @Test
+  void aDeletedDocumentIsAReadProblemAndTheLastGoodOneStays() throws Exception {
+    operator.publish(DOC);
+    ZooKeeperRegistry a = registry("1@a");
+    Watch watch = closing(a.watch("greeter", s -> { }));
+    operator.client.delete().forPath(ROOT + "/document");
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.status().readProblem().isPresent());
+    assertThat(a.status().readProblem().orElseThrow())
+        .isEqualTo("/meshwork/prod/document does not exist; keeping the last good document");
+    assertThat(addresses(watch.current())).containsExactly("127.0.0.1:7001");
+    operator.publish(DOC.replace("7001", "7004"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> addresses(watch.current()).equals(List.of("127.0.0.1:7004")));
+    assertThat(a.status().healthy()).isTrue();
+  }
+
+  @Test
+  void anUnreachableZooKeeperFailsTheBuildWithinTheConnectionTimeout() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> ZooKeeperRegistry.builder("127.0.0.1:" + closedPort + ROOT)
+        .connectionTimeout(Duration.ofSeconds(1)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cannot connect to ZooKeeper at 127.0.0.1:" + closedPort + " within PT1S");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
 }
