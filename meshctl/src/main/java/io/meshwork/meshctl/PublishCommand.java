@@ -122,6 +122,16 @@ final class PublishCommand extends BaseCommand {
         } catch (KeeperException.NodeExistsException raced) {
           // Someone created it meanwhile: use theirs.
         }
+        if (session.authenticated) {
+          // A root that only this operator may write would keep the services' processes from
+          // creating their folders: make the registrations folder as mesh-zookeeper would.
+          try {
+            session.client.create().withMode(CreateMode.PERSISTENT)
+                .withACL(registrationsAcl()).forPath(target.registrationsPath());
+          } catch (KeeperException.NodeExistsException raced) {
+            // Someone created it meanwhile: use theirs.
+          }
+        }
       }
       session.client.create().withMode(CreateMode.PERSISTENT).withACL(acl).forPath(path, data);
       return 0; // a new znode's first data version
@@ -163,6 +173,18 @@ final class PublishCommand extends BaseCommand {
    * With {@code --auth}: everyone may read, only the creator (that digest identity) may do
    * anything else. Without: open, as ZooKeeper's default.
    */
+  /**
+   * The registrations folder under a root made with {@code --auth}: everyone may read it and
+   * create a service's folder in it (whose own ACL then says who registers there), only this
+   * operator may change or delete it. The ACL mesh-zookeeper gives it when it creates it.
+   */
+  private static List<ACL> registrationsAcl() {
+    List<ACL> acl = new ArrayList<>();
+    acl.add(new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE));
+    acl.addAll(ZooDefs.Ids.CREATOR_ALL_ACL);
+    return acl;
+  }
+
   private static List<ACL> acl(ZkSession session) {
     if (!session.authenticated) return ZooDefs.Ids.OPEN_ACL_UNSAFE;
     List<ACL> acl = new ArrayList<>(ZooDefs.Ids.READ_ACL_UNSAFE);

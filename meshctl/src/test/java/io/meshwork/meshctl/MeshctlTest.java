@@ -283,6 +283,12 @@ class MeshctlTest {
     assertThatThrownBy(() -> client("mallory:secret").setData().forPath("/meshwork/prod/document", new byte[0]))
         .isInstanceOf(KeeperException.NoAuthException.class);
     client("ops:secret").setData().forPath("/meshwork/prod/document", TWO_SERVICES.getBytes(StandardCharsets.UTF_8));
+    // The registrations folder came with the root: any process may add its service's folder,
+    // nobody but the operator may remove the folder itself.
+    anonymous.create().forPath("/meshwork/prod/registrations/greeter");
+    assertThat(anonymous.getChildren().forPath("/meshwork/prod/registrations")).containsExactly("greeter");
+    assertThatThrownBy(() -> anonymous.setData().forPath("/meshwork/prod/registrations", new byte[] {1}))
+        .isInstanceOf(KeeperException.NoAuthException.class);
 
     Path edit = write("edit.yaml", TWO_SERVICES.replace("9001", "9002"));
     Result denied = meshctl("publish", edit.toString(), "--zookeeper", connect);
