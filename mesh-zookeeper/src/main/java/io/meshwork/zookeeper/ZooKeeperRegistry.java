@@ -141,6 +141,9 @@ public final class ZooKeeperRegistry implements Registry {
   private final Counter noServicesWarnings;
   private final Duration registrationGrace;
   private final ScheduledExecutorService warner;
+  // Curator's own "run safe" executor is never shut down by CuratorFramework.close() (5.9.0): its
+  // thread would outlive the registry. This one is ours, so close() stops it.
+  private final java.util.concurrent.ExecutorService notifier;
   private final AtomicLong localSequence = new AtomicLong();
   private final String digestId; // user:base64(sha1(user:password)), or null without credentials
   private final AtomicLong syncs = new AtomicLong();
@@ -197,7 +200,13 @@ public final class ZooKeeperRegistry implements Registry {
     });
 
     this.digestId = b.auth == null ? null : digest(b.auth);
+    this.notifier = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, THREAD_NAME + "-notify");
+      t.setDaemon(true);
+      return t;
+    });
     CuratorFrameworkFactory.Builder cb = CuratorFrameworkFactory.builder()
+        .runSafeService(notifier)
         .connectString(hosts)
         .sessionTimeoutMs(Math.toIntExact(b.sessionTimeout.toMillis()))
         .connectionTimeoutMs(Math.toIntExact(b.connectionTimeout.toMillis()))
@@ -239,6 +248,7 @@ public final class ZooKeeperRegistry implements Registry {
         publisher.close();
         cache.close();
         client.close();
+        notifier.shutdownNow();
       }
     }
     log.info("Registry {} in force: {} services", source(), document().services().size());
@@ -411,6 +421,13 @@ public final class ZooKeeperRegistry implements Registry {
     warner.shutdownNow();
     cache.close();
     client.close();
+    notifier.shutdown();
+    try {
+      if (!notifier.awaitTermination(2, TimeUnit.SECONDS)) notifier.shutdownNow();
+    } catch (InterruptedException e) {
+      notifier.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** How many times the tree was re-read into the registry; for tests (one per change). */

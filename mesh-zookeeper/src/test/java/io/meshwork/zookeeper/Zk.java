@@ -12,6 +12,13 @@ import org.apache.zookeeper.data.Stat;
 final class Zk implements AutoCloseable {
   final CuratorFramework client;
   final String root;
+  // Curator 5.9.0 never shuts its own "run safe" executor down; this one is closed with the client.
+  private final java.util.concurrent.ExecutorService notifier =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "test-zk-notify");
+        t.setDaemon(true);
+        return t;
+      });
 
   Zk(String hosts, String root) {
     this(hosts, root, null);
@@ -20,6 +27,7 @@ final class Zk implements AutoCloseable {
   Zk(String hosts, String root, String auth) {
     CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
         .connectString(hosts)
+        .runSafeService(notifier)
         .sessionTimeoutMs(3_000)
         .connectionTimeoutMs(2_000)
         .retryPolicy(new RetryOneTime(100));
@@ -52,5 +60,6 @@ final class Zk implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    notifier.shutdownNow();
   }
 }

@@ -84,6 +84,26 @@ class ZooKeeperRegistryTest {
   }
 
   @Test
+  void closingARegistryLeavesNoThreadOfItsOwnBehind() throws Exception {
+    operator.publish(DOC);
+    java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ZooKeeperRegistry registry = ZooKeeperRegistry.builder(server.getConnectString() + ROOT)
+        .owner("1@a").sessionTimeout(Duration.ofSeconds(3)).connectionTimeout(Duration.ofSeconds(2)).build();
+    registry.watch("greeter", s -> {});
+    registry.register("greeter", Endpoint.ofPort("127.0.0.1", "http", 7002));
+    await().atMost(Duration.ofSeconds(10)).until(() -> registry.status().version() > 0);
+
+    registry.close();
+
+    // Curator's, ZooKeeper's client threads and ours; Curator 5.9.0's own "run safe" executor
+    // (SafeNotifyService) would stay, hence the registry's own.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+        Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive())
+            .map(Thread::getName).filter(n -> !n.startsWith("ForkJoinPool") && !n.startsWith("awaitility")).toList())
+        .as("threads started by the registry and still alive").isEmpty());
+  }
+
+  @Test
   void documentChangesAndRegistrationsOfAnotherProcessReachEveryWatcher() throws Exception {
     operator.publish(DOC);
     ZooKeeperRegistry a = registry("1@a");
