@@ -178,8 +178,10 @@ class ZooKeeperFaultsTest {
     callers.close();
 
     assertThat(callers.failures).isEmpty();
-    // Removed by the session expiry, not before: ZooKeeper waits for the session timeout.
-    assertThat(goneAfterMillis).isGreaterThanOrEqualTo(SESSION.toMillis() - 500);
+    // Removed by the session expiry, not before. ZooKeeper counts the timeout from the session's
+    // last ping, which the client sends every third of the timeout, and expires sessions in
+    // tick-sized buckets: so the removal comes up to about half the timeout after the kill.
+    assertThat(goneAfterMillis).isGreaterThanOrEqualTo(SESSION.toMillis() / 2);
     System.out.printf("dead process's endpoint removed after %d ms (session timeout %d ms); %d calls ok%n",
         goneAfterMillis, SESSION.toMillis(), callers.ok.get());
   }
