@@ -17,7 +17,7 @@
 # Experiments (open-loop load against real servers on 127.0.0.1; markdown, CSV and PNG in benchmarks/results/experiments/):
 #   benchmarks/run.sh slow-replica [--short]   # 11 replicas, one turns slow: round robin vs least-request vs peak-EWMA, blocking and async callers (~16 min; --short ~5 min)
 #   benchmarks/run.sh retry-storm [--short]    # 3 replicas fail for 10 s: no retries vs Resilience4j 3 attempts vs the mesh's budget (~4 min; --short ~2 min)
-#   benchmarks/run.sh registry-scale [--short] # ZooKeeper vs file registry: propagation to 10 and 100 meshes, heap of 100 and 1,000 services (~3 min; --short ~1 min)
+#   benchmarks/run.sh registry-scale [--short] # ZooKeeper vs file registry: propagation to 10 and 100 meshes, heap of 100 and 1,000 services (~1.5 min, longer under load; --short ~20 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${MESHWORK_BENCH_BUILT:-}" ] || mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package
