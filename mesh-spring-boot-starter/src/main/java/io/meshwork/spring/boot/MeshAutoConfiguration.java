@@ -21,6 +21,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /**
  * The {@link Mesh} of this application, from the {@code meshwork.*} properties ({@link
@@ -44,34 +46,71 @@ public class MeshAutoConfiguration {
   static final String SERVICE_NAME = "meshwork.service-name";
   static final String APPLICATION_NAME = "spring.application.name";
   static final String REGISTRY_FILE = "meshwork.registry.file";
+  static final String REGISTRY_KIND = "meshwork.registry.kind";
   static final String POLL_INTERVAL = "meshwork.registry.poll-interval";
   static final String CA_FOLDER = "meshwork.tls.development-ca.folder";
   static final String PEM = "meshwork.tls.pem.";
   static final String TLS_MODE = "meshwork.tls.mode";
 
   /**
-   * The file registry at {@code meshwork.registry.file}, counting its updates in Boot's meter
-   * registry. Closed with the context. Not made when the application defines a registry, or the
-   * mesh itself.
+   * The registry {@code meshwork.registry.*} names, counting its updates in Boot's meter
+   * registry: the file registry at {@code meshwork.registry.file}, or, with {@code
+   * meshwork.registry.zookeeper.connect} (and the mesh-zookeeper module), the ZooKeeper registry.
+   * Closed with the context, after the mesh (which depends on it). Not made when the application
+   * defines a registry, or the mesh itself.
    */
   @Bean
   @ConditionalOnMissingBean({Registry.class, Mesh.class})
-  public Registry meshRegistry(MeshProperties properties, ObjectProvider<MeterRegistry> meters) {
-    Path file = properties.getRegistry().getFile();
+  public Registry meshRegistry(MeshProperties properties, ObjectProvider<MeterRegistry> meters,
+      ResourceLoader resourceLoader) {
+    MeshProperties.Registry registry = properties.getRegistry();
+    MeterRegistry m = meters.getIfUnique();
+    if (registryKind(registry) == MeshProperties.RegistryKind.ZOOKEEPER) {
+      if (isBlank(registry.getZookeeper().getConnect())) {
+        throw new IllegalStateException(ZooKeeperRegistries.CONNECT + ": not set (expected: the ensemble and"
+            + " root, host:port[,host:port...][/root], required with " + REGISTRY_KIND + "=zookeeper)");
+      }
+      if (!ClassUtils.isPresent(ZooKeeperRegistries.CLASS_NAME, resourceLoader.getClassLoader())) {
+        throw new IllegalStateException(ZooKeeperRegistries.CONNECT + ": " + registry.getZookeeper().getConnect()
+            + " (expected: the ZooKeeper registry on the class path: add the dependency"
+            + " io.meshwork:mesh-zookeeper, or use " + REGISTRY_FILE + ")");
+      }
+      return ZooKeeperRegistries.create(registry.getZookeeper(), m);
+    }
+    Path file = registry.getFile();
     if (file == null) {
       throw new IllegalStateException(REGISTRY_FILE + ": not set (expected: the path of the mesh"
-          + " registry, a YAML file or a folder of them; or a Registry bean of the application's)");
+          + " registry, a YAML file or a folder of them; or " + ZooKeeperRegistries.CONNECT
+          + "; or a Registry bean of the application's)");
     }
     FileRegistry.Builder b = FileRegistry.builder(file);
     try {
-      b.pollInterval(properties.getRegistry().getPollInterval());
+      b.pollInterval(registry.getPollInterval());
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalStateException(POLL_INTERVAL + ": " + properties.getRegistry().getPollInterval()
+      throw new IllegalStateException(POLL_INTERVAL + ": " + registry.getPollInterval()
           + " (expected: a positive duration, e.g. 250ms)", e);
     }
-    MeterRegistry m = meters.getIfUnique();
     if (m != null) b.meterRegistry(m);
     return b.build();
+  }
+
+  /**
+   * {@code meshwork.registry.kind} when set; else zookeeper when the connect string is set, and
+   * file otherwise. Both a file and a connect string without a kind is ambiguous: a leftover from
+   * another profile would silently pick one of two meshes.
+   */
+  static MeshProperties.RegistryKind registryKind(MeshProperties.Registry registry) {
+    if (registry.getKind() != null) return registry.getKind();
+    boolean zk = !isBlank(registry.getZookeeper().getConnect());
+    if (zk && registry.getFile() != null) {
+      throw new IllegalStateException(REGISTRY_FILE + " and " + ZooKeeperRegistries.CONNECT
+          + ": both set (expected: one of them, or " + REGISTRY_KIND + "=file|zookeeper to choose)");
+    }
+    return zk ? MeshProperties.RegistryKind.ZOOKEEPER : MeshProperties.RegistryKind.FILE;
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
   }
 
   /**

@@ -51,12 +51,22 @@ public class MeshProperties {
   public Server getServer() { return server; }
   public Health getHealth() { return health; }
 
-  /** Where the mesh document comes from. */
+  /**
+   * Where the mesh document comes from: a file on this machine ({@code meshwork.registry.file}) or
+   * ZooKeeper ({@code meshwork.registry.zookeeper.*}, with the mesh-zookeeper module).
+   */
   public static class Registry {
 
     /**
+     * Which registry backs the mesh: file or zookeeper. Defaults to zookeeper when
+     * meshwork.registry.zookeeper.connect is set, else file. Setting both the file and the
+     * connect string without it fails the start-up.
+     */
+    private RegistryKind kind;
+
+    /**
      * The registry: a YAML file, or a folder of them, watched for changes. Required unless the
-     * application defines a Registry bean.
+     * application defines a Registry bean or the registry is ZooKeeper.
      */
     private Path file;
 
@@ -70,9 +80,78 @@ public class MeshProperties {
 
     public void setFile(Path file) { this.file = file; }
 
+    private final ZooKeeper zookeeper = new ZooKeeper();
+
+    public RegistryKind getKind() { return kind; }
+
+    public void setKind(RegistryKind kind) { this.kind = kind; }
+
     public Duration getPollInterval() { return pollInterval; }
 
     public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
+
+    public ZooKeeper getZookeeper() { return zookeeper; }
+  }
+
+  /**
+   * The ZooKeeper registry ({@code meshwork.registry.zookeeper.*}): the mesh document and every
+   * process's registrations in znodes, shared by processes on different machines. Needs the
+   * {@code io.meshwork:mesh-zookeeper} module on the class path.
+   */
+  public static class ZooKeeper {
+
+    /**
+     * The ensemble and the mesh's root path, host:port[,host:port...][/root], e.g.
+     * zk1:2181,zk2:2181/meshwork/prod. The root defaults to /meshwork. Setting it selects the
+     * ZooKeeper registry.
+     */
+    private String connect;
+
+    /**
+     * Digest credentials of this service, user:password: its registrations are created so that
+     * only this identity can change them. Keep it out of the configuration files, e.g.
+     * ${MESH_ZK_AUTH} from the environment.
+     */
+    private String auth;
+
+    /**
+     * How long ZooKeeper keeps this process's session, and so its registrations, after it stops
+     * hearing from it: a dead process's endpoints disappear after this.
+     */
+    private Duration sessionTimeout = Duration.ofSeconds(15);
+
+    /**
+     * How long the start-up waits to connect and read the registry, and after which a lost
+     * connection is reported as suspended.
+     */
+    private Duration connectionTimeout = Duration.ofSeconds(10);
+
+    public String getConnect() { return connect; }
+
+    public void setConnect(String connect) { this.connect = connect; }
+
+    public String getAuth() { return auth; }
+
+    public void setAuth(String auth) { this.auth = auth; }
+
+    public Duration getSessionTimeout() { return sessionTimeout; }
+
+    public void setSessionTimeout(Duration sessionTimeout) { this.sessionTimeout = sessionTimeout; }
+
+    public Duration getConnectionTimeout() { return connectionTimeout; }
+
+    public void setConnectionTimeout(Duration connectionTimeout) { this.connectionTimeout = connectionTimeout; }
+  }
+
+  /** Which registry backs the mesh ({@code meshwork.registry.kind}). */
+  public enum RegistryKind {
+    /** The file registry at {@code meshwork.registry.file}: the processes of one machine. */
+    FILE,
+    /**
+     * ZooKeeper at {@code meshwork.registry.zookeeper.connect}, with the mesh-zookeeper module:
+     * processes on any machine.
+     */
+    ZOOKEEPER
   }
 
   /** The web server as an endpoint of this service: registered once it listens, withdrawn first on shutdown. */
