@@ -188,6 +188,26 @@ class MeshZooKeeperRegistryTest {
                 + " io.meshwork:mesh-zookeeper, or use meshwork.registry.file)"));
   }
 
+  @Test
+  void theNewPropertiesAreDescribedInTheMetadata() throws IOException {
+    String generated = resource("META-INF/spring-configuration-metadata.json");
+    for (String p : new String[] {"kind", "zookeeper.connect", "zookeeper.auth", "zookeeper.session-timeout",
+        "zookeeper.connection-timeout"}) {
+      assertThat(generated).containsPattern("\"name\": \"meshwork\\.registry\\." + p.replace(".", "\\.")
+          + "\",[^}]*\"description\": \"[A-Z]");
+    }
+    assertThat(generated).contains("\"defaultValue\": \"15s\"").contains("\"defaultValue\": \"10s\"");
+    assertThat(resource("META-INF/additional-spring-configuration-metadata.json"))
+        .contains("\"name\": \"meshwork.registry.kind\"").contains("\"value\": \"zookeeper\"");
+  }
+
+  private static String resource(String name) throws IOException {
+    try (var in = MeshZooKeeperRegistryTest.class.getClassLoader().getResourceAsStream(name)) {
+      assertThat(in).as(name).isNotNull();
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   /** The starter's own message in the failure's causes: the one naming a property. */
   private static String ours(Throwable failure) {
     assertThat(failure).as("start-up failure").isNotNull();
