@@ -1,0 +1,72 @@
+package io.meshwork.samples.zookeeper;
+
+import io.meshwork.core.Mesh;
+import io.meshwork.http.MeshHttp;
+import io.meshwork.http.MeshHttpServer;
+import io.meshwork.zookeeper.ZooKeeperRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * One greeter of {@link MultiProcessDemo}, in its own JVM: its own ZooKeeper session and mesh, an
+ * HTTP server on 127.0.0.1 (a free port) that registers itself as an endpoint of {@code greeter}
+ * and answers {@code /hello} with its name. It runs until its standard input ends (the demo closes
+ * it, or died) or it is terminated; either way it closes server, mesh and registry first (a
+ * SIGKILL, which the demo sends to one greeter, skips that: its endpoint goes with its session).
+ *
+ * <p>Arguments: {@code <name> <connect string with root> <session timeout in ms>}.
+ */
+public final class GreeterProcess {
+  private GreeterProcess() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 3) {
+      throw new IllegalArgumentException("arguments: " + String.join(" ", args)
+          + " (expected: <name> <connect string with root> <session timeout in ms>)");
+    }
+    String name = args[0];
+    ZooKeeperRegistry registry = ZooKeeperRegistry.builder(args[1])
+        .owner(name + "-" + ProcessHandle.current().pid())
+        .sessionTimeout(Duration.ofMillis(Long.parseLong(args[2]))).connectionTimeout(Duration.ofSeconds(3))
+        .build();
+    Mesh mesh = Mesh.builder().serviceName("greeter").registry(registry).meterRegistry(new SimpleMeterRegistry()).build();
+    MeshHttpServer[] holder = new MeshHttpServer[1];
+    MeshHttpServer server = MeshHttp.server(mesh).bind("127.0.0.1", 0).register(true)
+        .handler("/hello", exchange -> {
+          byte[] body = ("hello from " + name + " (127.0.0.1:" + holder[0].port() + ")").getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("content-type", "text/plain; charset=utf-8");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        })
+        .start();
+    holder[0] = server;
+    Thread closer = new Thread(() -> {
+      server.close();
+      mesh.close();
+      registry.close();
+      System.out.println("closed: server stopped, registration withdrawn, session closed");
+      System.out.flush();
+    }, name + "-shutdown");
+    Runtime.getRuntime().addShutdownHook(closer);
+    System.out.printf("pid %d serving http://127.0.0.1:%d/hello, registered as an endpoint of greeter%n",
+        ProcessHandle.current().pid(), server.port());
+    System.out.flush();
+    waitForEndOfInput(System.in);
+    System.exit(0); // runs the shutdown hook
+  }
+
+  /** Returns when {@code in} ends: the parent closed it or is gone. */
+  static void waitForEndOfInput(InputStream in) {
+    try {
+      while (in.read() >= 0) {
+        // ignore input
+      }
+    } catch (IOException e) {
+      // the parent is gone
+    }
+  }
+}
