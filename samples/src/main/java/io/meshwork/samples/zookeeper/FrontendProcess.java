@@ -69,7 +69,7 @@ public final class FrontendProcess {
     input.start();
     try (ZooKeeperRegistry registry = ZooKeeperRegistry.builder(connect)
             .owner("frontend-" + ProcessHandle.current().pid())
-            .sessionTimeout(session).connectionTimeout(Duration.ofSeconds(3)).build();
+            .sessionTimeout(session).connectionTimeout(Duration.ofMillis(Math.min(3_000, session.toMillis()))).build();
         Mesh mesh = Mesh.builder().serviceName("frontend").registry(registry).meterRegistry(new SimpleMeterRegistry()).build()) {
       OkHttpClient client = MeshHttp.client(mesh);
       Destination greeter = mesh.destination("greeter");

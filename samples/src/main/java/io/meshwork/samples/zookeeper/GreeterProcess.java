@@ -28,9 +28,11 @@ public final class GreeterProcess {
           + " (expected: <name> <connect string with root> <session timeout in ms>)");
     }
     String name = args[0];
+    long sessionMillis = Long.parseLong(args[2]);
     ZooKeeperRegistry registry = ZooKeeperRegistry.builder(args[1])
         .owner(name + "-" + ProcessHandle.current().pid())
-        .sessionTimeout(Duration.ofMillis(Long.parseLong(args[2]))).connectionTimeout(Duration.ofSeconds(3))
+        .sessionTimeout(Duration.ofMillis(sessionMillis))
+        .connectionTimeout(Duration.ofMillis(Math.min(3_000, sessionMillis)))
         .build();
     Mesh mesh = Mesh.builder().serviceName("greeter").registry(registry).meterRegistry(new SimpleMeterRegistry()).build();
     MeshHttpServer[] holder = new MeshHttpServer[1];

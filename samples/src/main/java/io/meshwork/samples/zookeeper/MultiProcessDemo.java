@@ -214,7 +214,8 @@ public final class MultiProcessDemo {
               outlierDetection: { consecutiveFailures: 3, baseEjection: 5s, maxEjectedPercent: 50 }
         """;
     try (CuratorFramework client = CuratorFrameworkFactory.builder().connectString(connectString)
-        .sessionTimeoutMs((int) session.toMillis()).connectionTimeoutMs(3_000).retryPolicy(new RetryOneTime(200)).build()) {
+        .sessionTimeoutMs((int) session.toMillis()).connectionTimeoutMs((int) Math.min(3_000, session.toMillis()))
+        .retryPolicy(new RetryOneTime(200)).build()) {
       client.start();
       client.create().creatingParentsIfNeeded().forPath(ROOT + "/document", document.getBytes(StandardCharsets.UTF_8));
     }
