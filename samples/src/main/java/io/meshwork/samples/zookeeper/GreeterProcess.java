@@ -5,17 +5,21 @@ import io.meshwork.http.MeshHttp;
 import io.meshwork.http.MeshHttpServer;
 import io.meshwork.zookeeper.ZooKeeperRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
  * One greeter of {@link MultiProcessDemo}, in its own JVM: its own ZooKeeper session and mesh, an
  * HTTP server on 127.0.0.1 (a free port) that registers itself as an endpoint of {@code greeter}
- * and answers {@code /hello} with its name. It runs until its standard input ends (the demo closes
- * it, or died) or it is terminated; either way it closes server, mesh and registry first (a
- * SIGKILL, which the demo sends to one greeter, skips that: its endpoint goes with its session).
+ * and answers {@code /hello} with its name. It runs until the demo writes {@code stop} on its
+ * standard input, or terminates it: then it closes server, mesh and registry (withdrawing its
+ * registration) and exits. If its input ends without {@code stop}, the demo died, and with it
+ * ZooKeeper: it exits at once. A SIGKILL, which the demo sends to one greeter, skips all that:
+ * its endpoint goes when ZooKeeper expires its session.
  *
  * <p>Arguments: {@code <name> <connect string with root> <session timeout in ms>}.
  */
@@ -57,18 +61,24 @@ public final class GreeterProcess {
     System.out.printf("pid %d serving http://127.0.0.1:%d/hello, registered as an endpoint of greeter%n",
         ProcessHandle.current().pid(), server.port());
     System.out.flush();
-    waitForEndOfInput(System.in);
-    System.exit(0); // runs the shutdown hook
+    if (waitForStop(System.in)) {
+      System.exit(0); // runs the shutdown hook: a clean stop
+    }
+    // The demo is gone without saying stop (killed): so is ZooKeeper, which ran in it. Closing
+    // would wait for it in vain; the session and its registration went with the server.
+    Runtime.getRuntime().halt(3);
   }
 
-  /** Returns when {@code in} ends: the parent closed it or is gone. */
-  static void waitForEndOfInput(InputStream in) {
-    try {
-      while (in.read() >= 0) {
-        // ignore input
+  /** Reads {@code in} until a line {@code stop} (true) or its end (false: the parent is gone). */
+  static boolean waitForStop(InputStream in) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.trim().equals("stop")) return true;
       }
     } catch (IOException e) {
       // the parent is gone
     }
+    return false;
   }
 }

@@ -288,11 +288,11 @@ public final class MultiProcessDemo {
     }
   }
 
-  /** Stops every child: closes its input (it closes and exits), then SIGTERM, then SIGKILL. */
+  /** Stops every child: {@code stop} on its input (it closes and exits), then SIGTERM, then SIGKILL. */
   private void stopAll() throws InterruptedException {
     for (Process p : children.values()) {
-      try {
-        p.getOutputStream().close();
+      try (OutputStream in = p.getOutputStream()) {
+        if (p.isAlive()) in.write("stop\n".getBytes(StandardCharsets.UTF_8));
       } catch (IOException ignored) {
         // gone already
       }
