@@ -98,7 +98,7 @@ public final class MultiProcessDemo {
         case "--load" -> load = duration(a, value);
         case "--kill-after" -> killAfter = duration(a, value);
         case "--session-timeout" -> session = duration(a, value);
-        case "--rate" -> rate = Integer.parseInt(value);
+        case "--rate" -> rate = rate(value);
         default -> throw new IllegalArgumentException("option " + a + ": unknown (expected: --load, --kill-after, --rate,"
             + " --session-timeout)");
       }
@@ -106,8 +106,20 @@ public final class MultiProcessDemo {
     if (killAfter.compareTo(load) >= 0) {
       throw new IllegalArgumentException("--kill-after " + killAfter + " is not before the end of --load " + load);
     }
+    if (session.toMillis() < 1_000 || session.toMillis() > 10_000) {
+      // ZooKeeper would silently bring it into 2 to 20 of the demo server's 500 ms ticks.
+      throw new IllegalArgumentException("--session-timeout " + session.toMillis() + " ms (expected: 1s to 10s)");
+    }
     if (rate < 1 || rate > 500) throw new IllegalArgumentException("--rate " + rate + " (expected: 1 to 500)");
     return new MultiProcessDemo(load, killAfter, rate, session, out).run();
+  }
+
+  private static int rate(String v) {
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("option --rate: " + v + " is not a whole number of calls per second (expected e.g. 40)");
+    }
   }
 
   private static Duration duration(String option, String v) {
