@@ -166,7 +166,12 @@ class ZooKeeperFaultsTest {
     Destination greeter = client.destination("greeter");
     await().atMost(Duration.ofSeconds(10)).until(() -> ports(greeter).size() == 2);
     Callers callers = closing(new Callers(client, "greeter", 2, 50_000));
-    await().atMost(Duration.ofSeconds(10)).until(() -> victim.hits.get() >= 20 && survivor.hits.get() >= 20);
+    // Both endpoints serve before the kill; on failure, say what the balancer saw.
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+        victim.hits.get() >= 20 && survivor.hits.get() >= 20)
+        .as("victim %d hits, survivor %d hits, calls ok %d, failures %s, endpoints %s", victim.hits.get(),
+            survivor.hits.get(), callers.ok.get(), callers.failures, greeter.endpoints())
+        .isTrue());
 
     long diedAt = System.nanoTime();
     proxy.kill();
