@@ -6,14 +6,10 @@ import io.meshwork.core.registry.InvalidDocumentException;
 import io.meshwork.core.registry.MeshDocumentParser;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Reading documents the way the file registry does, and parsing them with its parser. */
 final class Documents {
@@ -27,33 +23,18 @@ final class Documents {
     if (!Files.exists(path)) {
       throw Failure.invalid(path + ": no such file or folder");
     }
-    if (!Files.isDirectory(path)) {
-      return List.of(new DocumentSource(path.toString(), readText(path)));
-    }
-    List<Path> files;
-    try (Stream<Path> listing = Files.list(path)) {
-      files = listing
-          .filter(p -> isDocumentName(p.getFileName().toString()))
-          .filter(Files::isRegularFile)
-          .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
-          .toList();
+    try {
+      return DocumentSource.read(path);
+    } catch (CharacterCodingException e) {
+      throw Failure.invalid(path + ": not UTF-8 text (expected: a UTF-8 YAML document)");
     } catch (IOException e) {
-      throw Failure.invalid(path + ": cannot list the folder: " + e);
+      throw Failure.invalid(path + ": cannot read: " + e);
     }
-    List<DocumentSource> sources = new ArrayList<>(files.size());
-    for (Path f : files) sources.add(new DocumentSource(f.toString(), readText(f)));
-    return sources;
   }
 
+  /** The text of one file (not a folder: the caller checks), as the registry reads it (UTF-8). */
   static String readText(Path file) {
-    try {
-      byte[] bytes = Files.readAllBytes(file);
-      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      throw Failure.invalid(file + ": not UTF-8 text (expected: a UTF-8 YAML document)");
-    } catch (IOException e) {
-      throw Failure.invalid(file + ": cannot read: " + e);
-    }
+    return read(file).get(0).text();
   }
 
   /**
@@ -71,7 +52,4 @@ final class Documents {
     }
   }
 
-  private static boolean isDocumentName(String name) {
-    return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
-  }
 }

@@ -108,7 +108,6 @@ public final class FileRegistry implements Registry {
   private static final String REGISTRATION_SUFFIX = ".yaml";
 
   private final Path path;
-  private final boolean folder;
   private final Path registrationFolder;
   private final long ttlMillis;
   private final Counter applied;
@@ -144,7 +143,7 @@ public final class FileRegistry implements Registry {
 
   private FileRegistry(Builder b) {
     this.path = b.path;
-    this.folder = Files.isDirectory(b.path);
+    boolean folder = Files.isDirectory(b.path);
     Path dir = folder ? b.path : b.path.toAbsolutePath().getParent();
     this.registrationFolder = dir.resolve(REGISTRATIONS_FOLDER);
     this.ttlMillis = b.registrationTtl.toMillis();
@@ -357,28 +356,7 @@ public final class FileRegistry implements Registry {
   }
 
   private List<DocumentSource> readSources() throws IOException {
-    if (!folder) {
-      return List.of(new DocumentSource(path.toString(), read(path)));
-    }
-    List<Path> files;
-    try (Stream<Path> listing = Files.list(path)) {
-      files = listing
-          .filter(p -> isDocumentName(p.getFileName().toString()))
-          .filter(Files::isRegularFile)
-          .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
-          .toList();
-    }
-    List<DocumentSource> sources = new ArrayList<>(files.size());
-    for (Path f : files) sources.add(new DocumentSource(f.toString(), read(f)));
-    return List.copyOf(sources);
-  }
-
-  private static boolean isDocumentName(String name) {
-    return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
-  }
-
-  private static String read(Path file) throws IOException {
-    return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    return DocumentSource.read(path);
   }
 
   private static Parsed parse(List<DocumentSource> sources) {
@@ -443,7 +421,7 @@ public final class FileRegistry implements Registry {
               continue;
             }
             if (age > ttlMillis || name.startsWith(".") || !name.endsWith(REGISTRATION_SUFFIX)) continue;
-            String content = read(file);
+            String content = Files.readString(file, StandardCharsets.UTF_8);
             present.add(name);
             RegistrationFile seen = seenFiles.get(name);
             if (seen == null || !seen.content().equals(content)) {
