@@ -90,20 +90,7 @@ public class MeshGrpcServerRegistration implements ApplicationListener<Applicati
       r = registration;
       registration = null;
     }
-    if (r == null) return;
-    try {
-      r.close();
-    } catch (RuntimeException e) {
-      log.warn("{}: could not withdraw {}", mesh.serviceName(), r, e);
-      return;
-    }
-    log.info("{}: withdrew gRPC {}; waiting {} for callers to see it", mesh.serviceName(), r.endpoint().address(),
-        withdrawDelay);
-    try {
-      if (!withdrawDelay.isZero()) Thread.sleep(withdrawDelay.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    if (r != null) MeshServerRegistration.withdraw(r, withdrawDelay, mesh.serviceName(), "gRPC ");
   }
 
   /** The current registration, or null before the server listens and after {@link #withdraw()}. */

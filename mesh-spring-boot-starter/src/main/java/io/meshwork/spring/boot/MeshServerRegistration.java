@@ -104,20 +104,29 @@ public class MeshServerRegistration implements SmartLifecycle, ApplicationListen
       registration = null;
     }
     try {
-      if (r == null) return;
-      try {
-        r.close();
-      } catch (RuntimeException e) {
-        log.warn("{}: could not withdraw {}", mesh.serviceName(), r, e);
-        return;
-      }
-      log.info("{}: withdrew {}; waiting {} for callers to see it", mesh.serviceName(), r.endpoint().address(),
-          withdrawDelay);
-      if (!withdrawDelay.isZero()) Thread.sleep(withdrawDelay.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      if (r != null) withdraw(r, withdrawDelay, mesh.serviceName(), "");
     } finally {
       running = false;
+    }
+  }
+
+  /**
+   * Closes {@code r} and, once it is closed, waits {@code delay} for callers to see it; a
+   * registration that cannot be closed is logged and not waited for. Shared with {@link
+   * MeshGrpcServerRegistration}; {@code what} prefixes the address in the log ("gRPC ").
+   */
+  static void withdraw(Registration r, Duration delay, String service, String what) {
+    try {
+      r.close();
+    } catch (RuntimeException e) {
+      log.warn("{}: could not withdraw {}", service, r, e);
+      return;
+    }
+    log.info("{}: withdrew {}{}; waiting {} for callers to see it", service, what, r.endpoint().address(), delay);
+    try {
+      if (!delay.isZero()) Thread.sleep(delay.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
