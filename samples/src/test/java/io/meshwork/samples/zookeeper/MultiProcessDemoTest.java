@@ -36,10 +36,12 @@ class MultiProcessDemoTest {
       if (candidate.matches()) m = candidate;
     }
     assertThat(m).as("the frontend's SUMMARY line in:%n%s", text).isNotNull();
-    assertThat(status).isZero();
+    // The specific checks first, so that a failure names its cause; the exit status sums them up.
     assertThat(Long.parseLong(m.group("calls"))).isEqualTo(240);
     assertThat(Long.parseLong(m.group("failed"))).as("failed calls: %s", m.group("failures")).isZero();
-    assertThat(Long.parseLong(m.group("ok"))).isEqualTo(240);
+    assertThat(Long.parseLong(m.group("ok"))).as("calls that ended ok (the others never ended)").isEqualTo(240);
+    assertThat(text).as("the demo's own report").contains("child processes still alive: 0");
+    assertThat(status).as("the demo's exit status; its output:%n%s", text).isZero();
 
     // Discovery: the frontend saw all three greeters register before the load.
     assertThat(text).contains("greeter endpoints in my view:").contains("LOAD START: 3 greeters discovered");
