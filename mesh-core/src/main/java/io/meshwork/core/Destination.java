@@ -77,6 +77,12 @@ public interface Destination {
   /** The circuit breaker's state. */
   CircuitState circuitState();
 
+  /**
+   * The circuit breaker as it stands: its state, when an open breaker lets the next probe
+   * through, and how often it has opened. For operators' views; not for the call path.
+   */
+  CircuitStatus circuit();
+
   /** Calls admitted and not yet closed. */
   int inFlight();
 

@@ -1,6 +1,7 @@
 package io.meshwork.core;
 
 import io.meshwork.core.model.Endpoint;
+import java.time.Duration;
 
 /**
  * A point-in-time view of one endpoint's state, for tools, demos and tests.
@@ -14,7 +15,9 @@ import io.meshwork.core.model.Endpoint;
  * @param failures failed attempts
  * @param notServing whether the last active health check said it is not serving ({@link
  *     Destination#reportHealth}): then it gets no picks
+ * @param ejectedFor while ejected, how long until it may be readmitted; {@link Duration#ZERO}
+ *     when it is not ejected
  */
 public record EndpointStatus(
     Endpoint endpoint, boolean ejected, int inFlight, long ewmaLatencyNanos, long ejections,
-    long attempts, long failures, boolean notServing) {}
+    long attempts, long failures, boolean notServing, Duration ejectedFor) {}

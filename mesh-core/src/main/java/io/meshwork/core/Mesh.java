@@ -24,7 +24,9 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -66,6 +68,12 @@ public final class Mesh implements AutoCloseable {
   /** Null when the mesh speaks plaintext only. */
   private final WorkloadIdentity identity;
   private volatile boolean closed;
+  private final Listeners allListeners;
+  private final Listeners perCallListeners;
+  /** Named ports every registration of this mesh carries ({@link #announcePort}). */
+  private final Map<String, Integer> announcedPorts = new LinkedHashMap<>();
+  /** This mesh's live registrations, re-made when a port is announced. */
+  private final List<AnnouncingRegistration> registrations = new ArrayList<>();
 
   private Mesh(Builder b) {
     this.serviceName = ServiceConfig.checkName(b.serviceName);
@@ -75,10 +83,16 @@ public final class Mesh implements AutoCloseable {
     this.openTelemetry = b.openTelemetry != null ? b.openTelemetry : DefaultTelemetry.resolve();
     this.ticker = b.ticker;
     List<MeshEventListener> listeners = new ArrayList<>(b.listeners);
-    listeners.add(0, new DecisionLog());
-    this.runtime = new EngineRuntime(serviceName, zone, ticker, b.random, new Listeners(listeners),
+    listeners.add(0, new DecisionLog(ticker));
+    List<MeshEventListener> perCall = new ArrayList<>(b.listeners);
+    // Picks are logged (sampled) only when meshwork.decisions is at DEBUG as the mesh starts:
+    // otherwise the call path skips per-call events entirely while no listener wants them.
+    if (DecisionLog.debugEnabled()) perCall.add(0, listeners.get(0));
+    this.allListeners = new Listeners(listeners);
+    this.perCallListeners = new Listeners(perCall);
+    this.runtime = new EngineRuntime(serviceName, zone, ticker, b.random, allListeners,
         new OwnedMeters(meterRegistry), b.percentileHistograms, b.ewmaDecay.toNanos(),
-        b.listeners.isEmpty() ? null : new Listeners(b.listeners), new InboundCallers(ticker));
+        perCallListeners, new InboundCallers(ticker));
     this.destinations = Caffeine.newBuilder().build();
     this.probes = Caffeine.newBuilder()
         .maximumSize(10_000)
@@ -198,7 +212,96 @@ public final class Mesh implements AutoCloseable {
    * listening; closing the registration withdraws it.
    */
   public Registration register(Endpoint endpoint) {
-    return registry.register(serviceName, endpoint);
+    Objects.requireNonNull(endpoint, "endpoint");
+    synchronized (registrations) {
+      AnnouncingRegistration r = new AnnouncingRegistration(endpoint);
+      r.current = registry.register(serviceName, withAnnounced(endpoint));
+      registrations.add(r);
+      return r;
+    }
+  }
+
+  /**
+   * Adds the named port {@code name} to every registration of this mesh, those made so far
+   * (withdrawn and made again with it) and those to come: how a process's admin server
+   * ({@code "admin"}) lets the rest of the mesh find it. A port the endpoint already names is
+   * kept. Not for the call path.
+   *
+   * @throws IllegalArgumentException when {@code name} is not a valid port name or {@code port}
+   *     is not 1 to 65535
+   */
+  public void announcePort(String name, int port) {
+    Endpoint.checkPortName(name);
+    if (port < 1 || port > 65_535) {
+      throw new IllegalArgumentException("port of " + name + ": " + port + " (expected: 1 to 65535)");
+    }
+    synchronized (registrations) {
+      announcedPorts.put(name, port);
+      for (AnnouncingRegistration r : registrations) {
+        Endpoint next = withAnnounced(r.endpoint);
+        if (next.equals(r.current.endpoint())) continue;
+        Registration old = r.current;
+        r.current = registry.register(serviceName, next); // the new one first: never a gap
+        old.close();
+      }
+    }
+  }
+
+  private Endpoint withAnnounced(Endpoint endpoint) {
+    if (announcedPorts.isEmpty()) return endpoint;
+    Map<String, Integer> ports = new LinkedHashMap<>(endpoint.ports());
+    announcedPorts.forEach(ports::putIfAbsent);
+    if (ports.size() == endpoint.ports().size()) return endpoint;
+    return new Endpoint(endpoint.address(), endpoint.zone(), endpoint.weight(), endpoint.labels(), ports);
+  }
+
+  /** A registration that {@link #announcePort} can re-make; the caller sees one registration. */
+  private final class AnnouncingRegistration implements Registration {
+    private final Endpoint endpoint;
+    private Registration current; // guarded by registrations
+    private boolean closed;
+
+    AnnouncingRegistration(Endpoint endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    @Override
+    public String service() {
+      return serviceName;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+      synchronized (registrations) {
+        return current.endpoint();
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (registrations) {
+        if (closed) return;
+        closed = true;
+        registrations.remove(this);
+        current.close();
+      }
+    }
+  }
+
+  /**
+   * Adds a listener to the running mesh: it sees every decision from now on, like one given to
+   * {@link Builder#addListener}, until the returned subscription is closed. For tools that attach
+   * after the mesh is built, such as an admin server. A listener runs on the thread that drove
+   * the decision (often a request thread), so it must be quick and must not block.
+   */
+  public Subscription addListener(MeshEventListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    allListeners.add(listener);
+    perCallListeners.add(listener);
+    return () -> {
+      perCallListeners.remove(listener);
+      allListeners.remove(listener);
+    };
   }
 
   /** This service's name. */

@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param refusedByBudget retries refused so far because the window had none left (counted on
  *     {@code mesh.client.retry.budget.exhausted{reason=budget}} too)
  * @param refusedByThrottle retries refused so far by the throttle ({@code reason=throttle})
+ * @param throttleTokens tokens in the retry throttle's bucket now (fractional; retries are held
+ *     back below half of its size); {@link Double#NaN} when the policy has no throttle
  */
 public record RetryBudgetStatus(double available, double ratio, int minPerSecond, Duration ttl,
-    boolean throttled, long refusedByBudget, long refusedByThrottle) {
+    boolean throttled, long refusedByBudget, long refusedByThrottle, double throttleTokens) {
 
   public RetryBudgetStatus {
     Objects.requireNonNull(ttl, "ttl");

@@ -73,7 +73,7 @@ class EngineRetryBudgetTest {
     try (EngineHarness h = new EngineHarness(7)) {
       h.service(policy(FINAGLE), EngineHarness.endpoints(10));
       RetryBudgetStatus fresh = h.destination().retryBudget();
-      assertThat(fresh).isEqualTo(new RetryBudgetStatus(100.0, 0.2, 10, Duration.ofSeconds(10), false, 0, 0));
+      assertThat(fresh).isEqualTo(new RetryBudgetStatus(100.0, 0.2, 10, Duration.ofSeconds(10), false, 0, 0, Double.NaN));
 
       EngineHarness.Simulation sim = h.new Simulation(h.destination());
       sim.server = e -> Outcome.http(503);

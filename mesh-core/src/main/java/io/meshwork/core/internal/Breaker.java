@@ -1,6 +1,7 @@
 package io.meshwork.core.internal;
 
 import io.meshwork.core.CircuitState;
+import io.meshwork.core.CircuitStatus;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.model.CircuitBreakerPolicy;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +50,7 @@ final class Breaker {
   private final long windowNanos;
   private final AtomicReference<CircuitState> state;
   private final AtomicLong openUntilNanos = new AtomicLong();
+  private final java.util.concurrent.atomic.LongAdder opened = new java.util.concurrent.atomic.LongAdder();
   private final AtomicInteger probesLeft = new AtomicInteger();
   private final AtomicInteger probeSuccesses = new AtomicInteger();
   /** Probe rounds since the breaker last closed: the next open period is doubled this often. */
@@ -154,6 +156,7 @@ final class Breaker {
     // round that fail together compute the same period.
     openUntilNanos.set(now + openPeriodNanos());
     if (state.compareAndSet(from, CircuitState.OPEN)) {
+      opened.increment();
       onTransition.accept(from, CircuitState.OPEN);
     }
   }
@@ -169,6 +172,15 @@ final class Breaker {
 
   CircuitState state() {
     return state.get();
+  }
+
+  /** The state, the time to the next probe while open, and how often it has opened. */
+  CircuitStatus status(long nowNanos) {
+    CircuitState s = state.get();
+    java.util.Optional<java.time.Duration> probeIn = s == CircuitState.OPEN
+        ? java.util.Optional.of(java.time.Duration.ofNanos(Math.max(0, openUntilNanos.get() - nowNanos)))
+        : java.util.Optional.empty();
+    return new CircuitStatus(s, probeIn, opened.sum());
   }
 
   String describe() {

@@ -3,6 +3,7 @@ package io.meshwork.core.internal;
 import io.meshwork.core.Call;
 import io.meshwork.core.CircuitOpenException;
 import io.meshwork.core.CircuitState;
+import io.meshwork.core.CircuitStatus;
 import io.meshwork.core.ConcurrencyLimitException;
 import io.meshwork.core.Deadline;
 import io.meshwork.core.DeadlineExceededException;
@@ -21,6 +22,7 @@ import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -389,9 +391,10 @@ public final class DestinationState implements Destination, ServiceListener {
     long now = rt.ticker().nanoTime();
     List<EndpointStatus> out = new ArrayList<>(p.endpoints.length);
     for (EndpointState e : p.endpoints) {
-      out.add(new EndpointStatus(e.endpoint(), e.ejectedAt(now), e.pending(),
+      boolean ejected = e.ejectedAt(now);
+      out.add(new EndpointStatus(e.endpoint(), ejected, e.pending(),
           (long) e.costNanos(now, rt.tauNanos()), e.ejections.get(), e.attempts(), e.failures.get(),
-          e.notServing()));
+          e.notServing(), ejected ? Duration.ofNanos(e.ejectedUntilNanos.get() - now) : Duration.ZERO));
     }
     return List.copyOf(out);
   }
@@ -399,6 +402,11 @@ public final class DestinationState implements Destination, ServiceListener {
   @Override
   public CircuitState circuitState() {
     return plan.breaker.state();
+  }
+
+  @Override
+  public CircuitStatus circuit() {
+    return plan.breaker.status(rt.ticker().nanoTime());
   }
 
   @Override
@@ -411,7 +419,8 @@ public final class DestinationState implements Destination, ServiceListener {
     RetryBudget b = plan.budget;
     RetryBudgetPolicy policy = b.policy();
     return new RetryBudgetStatus(b.balance(rt.ticker().nanoTime()), policy.ratio(), policy.minPerSecond(),
-        policy.ttl(), b.throttled(), refusedByBudget.sum(), refusedByThrottle.sum());
+        policy.ttl(), b.throttled(), refusedByBudget.sum(), refusedByThrottle.sum(),
+        policy.throttle().enabled() ? b.throttleTokens() : Double.NaN);
   }
 
   @Override

@@ -16,7 +16,7 @@ import java.util.random.RandomGenerator;
  * @param meters where meters are registered, and which of them this mesh owns (removed on close)
  * @param histograms whether timers publish percentile histograms
  * @param tauNanos peak-EWMA decay time constant
- * @param perCallListener user listeners for per-call events, or null when there are none
+ * @param perCallListeners user listeners for per-call events (possibly none; more can be added)
  * @param inboundCallers who calls this service, recorded by its inbound guards
  */
 public record EngineRuntime(
@@ -28,15 +28,15 @@ public record EngineRuntime(
     OwnedMeters meters,
     boolean histograms,
     long tauNanos,
-    MeshEventListener perCallListener,
+    Listeners perCallListeners,
     InboundCallers inboundCallers) {
 
   /**
    * The listener for per-call events (attempt started and completed, call completed), or
    * {@code null} when no user listener is installed: the hot path then skips them entirely.
    */
-  @Override
   public MeshEventListener perCallListener() {
-    return perCallListener;
+    Listeners l = perCallListeners;
+    return l.isEmpty() ? null : l;
   }
 }

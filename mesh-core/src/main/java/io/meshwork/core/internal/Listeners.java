@@ -12,14 +12,42 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fans decisions out to several listeners; a listener that throws is logged and skipped, never
- * allowed to break a call.
+ * allowed to break a call. Listeners can be added and removed while calls run (copy on write:
+ * the call path reads one volatile array, never a lock).
  */
 public final class Listeners implements MeshEventListener {
   private static final Logger log = LoggerFactory.getLogger(Listeners.class);
-  private final MeshEventListener[] all;
+  private static final MeshEventListener[] NONE = new MeshEventListener[0];
+  private volatile MeshEventListener[] all;
 
   public Listeners(List<MeshEventListener> listeners) {
-    this.all = listeners.toArray(new MeshEventListener[0]);
+    this.all = listeners.toArray(NONE);
+  }
+
+  /** Whether no listener is installed: the call path then skips per-call events. */
+  public boolean isEmpty() {
+    return all.length == 0;
+  }
+
+  public synchronized void add(MeshEventListener listener) {
+    MeshEventListener[] now = all;
+    MeshEventListener[] next = java.util.Arrays.copyOf(now, now.length + 1);
+    next[now.length] = listener;
+    all = next;
+  }
+
+  /** Removes the first occurrence of {@code listener} (by identity); no effect when absent. */
+  public synchronized void remove(MeshEventListener listener) {
+    MeshEventListener[] now = all;
+    for (int i = 0; i < now.length; i++) {
+      if (now[i] == listener) {
+        MeshEventListener[] next = new MeshEventListener[now.length - 1];
+        System.arraycopy(now, 0, next, 0, i);
+        System.arraycopy(now, i + 1, next, i, now.length - i - 1);
+        all = next;
+        return;
+      }
+    }
   }
 
   private void failed(MeshEventListener l, RuntimeException e) {
