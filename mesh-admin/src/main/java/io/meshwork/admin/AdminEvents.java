@@ -56,6 +56,11 @@ final class AdminEvents implements MeshEventListener {
     return dropped.get();
   }
 
+  /** Events waiting for the selector thread now. */
+  int queuedNow() {
+    return queued.get();
+  }
+
   /** Events accepted for publication. */
   long published() {
     return published.get();
@@ -128,6 +133,9 @@ final class AdminEvents implements MeshEventListener {
 
   private void drain() {
     drainScheduled.set(0);
+    // Everything queued goes out as one write per client (one system call, not one per event).
+    java.io.ByteArrayOutputStream batch = null;
+    byte[] first = null;
     byte[] f;
     while ((f = queue.poll()) != null) {
       queued.decrementAndGet();
@@ -135,7 +143,18 @@ final class AdminEvents implements MeshEventListener {
         replay.removeFirst();
       }
       replay.addLast(f);
-      server.broadcast(f);
+      if (first == null) {
+        first = f;
+      } else {
+        if (batch == null) {
+          batch = new java.io.ByteArrayOutputStream(first.length * 4);
+          batch.writeBytes(first);
+        }
+        batch.writeBytes(f);
+      }
+    }
+    if (first != null) {
+      server.broadcast(batch == null ? first : batch.toByteArray());
     }
   }
 

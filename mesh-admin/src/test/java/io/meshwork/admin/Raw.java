@@ -27,7 +27,7 @@ final class Raw implements AutoCloseable {
     socket = new Socket();
     socket.connect(address, 2_000);
     socket.setSoTimeout(5_000);
-    in = socket.getInputStream();
+    in = new java.io.BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
   }
 
