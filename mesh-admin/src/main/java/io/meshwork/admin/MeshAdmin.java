@@ -6,6 +6,7 @@ import io.meshwork.admin.AdminHttpServer.Request;
 import io.meshwork.admin.AdminHttpServer.Response;
 import io.meshwork.admin.AdminHttpServer.Stream;
 import io.meshwork.core.Mesh;
+import io.meshwork.core.Subscription;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -92,7 +93,7 @@ public final class MeshAdmin implements AutoCloseable {
   private final PrometheusEndpoint metrics;
   private final byte[] dashboard;
   private final List<Meter> meters = new ArrayList<>();
-  private final List<AutoCloseable> subscriptions = new ArrayList<>();
+  private Subscription subscription;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object viewLock = new Object();
   private MeshView view;                    // created on first use: its HttpClient has threads
@@ -143,9 +144,8 @@ public final class MeshAdmin implements AutoCloseable {
 
   /** Subscribes the event listener and announces the admin port. */
   private void subscribe() {
-    // Until mesh-core has Mesh.addListener and Mesh.announcePort (issue 17, from main):
-    // subscriptions.add(mesh.addListener(events));
-    // mesh.announcePort("admin", address().getPort());
+    subscription = mesh.addListener(events);
+    mesh.announcePort("admin", address().getPort());
   }
 
   /**
@@ -200,13 +200,7 @@ public final class MeshAdmin implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (AutoCloseable s : subscriptions) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        log.debug("admin: unsubscribing", e);
-      }
-    }
+    subscription.close();
     server.close();
     shutdownExecutors();
     meters.forEach(mesh.meterRegistry()::remove);
