@@ -124,6 +124,7 @@ class LiveEventsIntegrationTest {
     start();
     try (SseClient events = new SseClient(admin.address())) {
       await().atMost(Duration.ofSeconds(5)).until(() -> admin.server().streams() == 1);
+      clientMesh.destination("flaky");       // versions count changes to watched services
       write(document("      loadBalancer: fastest\n"));
       await().atMost(Duration.ofSeconds(10)).until(() -> !events.ofType("registry-rejected").isEmpty());
       assertThat(events.ofType("registry-rejected").get(0).data())
