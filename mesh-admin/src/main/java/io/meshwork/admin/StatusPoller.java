@@ -23,7 +23,7 @@ final class StatusPoller {
   private long version;
   private List<?> rejected;
   private Optional<String> readProblem;
-  private Instant notAfter;
+  private Object certificate;   // the serial number of the certificate in force, or null
 
   StatusPoller(Mesh mesh, AdminEvents events) {
     this.mesh = mesh;
@@ -32,7 +32,7 @@ final class StatusPoller {
     this.version = s.version();
     this.rejected = s.rejected();
     this.readProblem = s.readProblem();
-    this.notAfter = notAfter();
+    this.certificate = TLS_PRESENT ? Tls.serial(mesh) : null;
   }
 
   void poll() {
@@ -53,20 +53,18 @@ final class StatusPoller {
         readProblem = s.readProblem();
         readProblem.ifPresent(p -> events.publish("registry-rejected", null, null, s.source() + ": " + p));
       }
-      Instant now = notAfter();
-      if (!Objects.equals(now, notAfter)) {
-        notAfter = now;
-        if (now != null) {
-          events.publish("certificate-rotated", null, null, "notAfter " + now);
+      if (TLS_PRESENT) {
+        Object serial = Tls.serial(mesh);
+        if (!Objects.equals(serial, certificate)) {
+          certificate = serial;
+          if (serial != null) {
+            events.publish("certificate-rotated", null, null, "notAfter " + Tls.notAfter(mesh));
+          }
         }
       }
     } catch (RuntimeException e) {
       log.warn("admin: polling the registry and identity status failed", e);
     }
-  }
-
-  private Instant notAfter() {
-    return TLS_PRESENT ? Tls.notAfter(mesh) : null;
   }
 
   static boolean present(String className) {
@@ -80,6 +78,12 @@ final class StatusPoller {
 
   /** Loaded only when mesh-tls is on the class path. */
   private static final class Tls {
+    /** A new certificate may have the same notAfter (it has whole seconds): its serial tells. */
+    static Object serial(Mesh mesh) {
+      return io.meshwork.tls.MeshTls.of(mesh).map(t -> (Object) t.identity().current().leaf().getSerialNumber())
+          .orElse(null);
+    }
+
     static Instant notAfter(Mesh mesh) {
       return io.meshwork.tls.MeshTls.of(mesh).map(t -> t.identity().current().notAfter()).orElse(null);
     }
