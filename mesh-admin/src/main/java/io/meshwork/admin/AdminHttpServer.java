@@ -292,7 +292,7 @@ final class AdminHttpServer implements AutoCloseable {
   private final class Conn {
     final SocketChannel ch;
     SelectionKey key;
-    final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD);
+    ByteBuffer in = ByteBuffer.allocate(MAX_HEAD);
     final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     long pending;
     long lastActivity = System.nanoTime();
@@ -445,6 +445,7 @@ final class AdminHttpServer implements AutoCloseable {
 
     private void startStream(Stream s) {
       stream = true;
+      in = ByteBuffer.allocate(256);     // what a stream client sends is discarded: hold little for it
       streams.add(this);
       streamCount.incrementAndGet();
       try {
