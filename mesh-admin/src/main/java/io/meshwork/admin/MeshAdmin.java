@@ -134,11 +134,7 @@ public final class MeshAdmin implements AutoCloseable {
     meters.add(Gauge.builder("mesh.admin.events.clients", server, AdminHttpServer::streams)
         .description("Event streams open").register(registry));
     subscribe();
-    if (!b.bindAddress.isLoopbackAddress()) {
-      log.warn("admin server listens on {}, not loopback: anyone who can reach it reads this service's"
-          + " topology, endpoints, callers and certificate expiry, unauthenticated and in plaintext;"
-          + " keep it behind a firewall", address());
-    }
+    exposure(b.bindAddress, address().getPort()).ifPresent(log::warn);
     log.info("admin server for {} at {}admin", mesh.serviceName(), uri());
   }
 
@@ -210,6 +206,17 @@ public final class MeshAdmin implements AutoCloseable {
       viewClient = null;
       view = null;
     }
+  }
+
+  /** The warning to log when {@code bind} is reachable from other machines; empty for loopback. */
+  static java.util.Optional<String> exposure(InetAddress bind, int port) {
+    if (bind.isLoopbackAddress()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("admin server listens on " + bind.getHostAddress() + ":" + port
+        + ", not on loopback: anyone who can reach it reads this service's topology, endpoints,"
+        + " callers and certificate expiry, unauthenticated and in plaintext. Keep it behind a"
+        + " firewall, or bind 127.0.0.1 (the default) and tunnel to it");
   }
 
   /** The server, for tests in this package. */

@@ -193,6 +193,16 @@ class AdminServerTest {
         .hasMessageStartingWith("admin server: cannot listen on 127.0.0.1:" + taken);
   }
 
+  @Test
+  void anAddressOtherThanLoopbackIsWarnedAboutNamingTheRisk() throws Exception {
+    assertThat(MeshAdmin.exposure(java.net.InetAddress.getByName("127.0.0.1"), 9901)).isEmpty();
+    assertThat(MeshAdmin.exposure(java.net.InetAddress.getByName("::1"), 9901)).isEmpty();
+    assertThat(MeshAdmin.exposure(java.net.InetAddress.getByName("0.0.0.0"), 9901)).hasValueSatisfying(
+        w -> assertThat(w).startsWith("admin server listens on 0.0.0.0:9901, not on loopback")
+            .contains("unauthenticated and in plaintext"));
+    assertThat(MeshAdmin.exposure(java.net.InetAddress.getByName("192.0.2.7"), 9901)).isPresent();
+  }
+
   static long adminThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith("meshwork-admin")).count();
