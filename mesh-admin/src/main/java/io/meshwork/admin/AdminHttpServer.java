@@ -457,8 +457,7 @@ final class AdminHttpServer implements AutoCloseable {
           + "Content-Type: text/event-stream; charset=utf-8\r\n"
           + "Cache-Control: no-store\r\n"
           + "X-Content-Type-Options: nosniff\r\n"
-          + "Connection: keep-alive\r\n"
-          + "\r\n"
+          + "\r\n"                          // no length: the stream lasts until the connection does
           + "retry: 2000\n\n";
       send(ByteBuffer.wrap(headers.getBytes(StandardCharsets.US_ASCII)));
       if (s.replay().length > 0) {

@@ -51,6 +51,29 @@ class EventStreamTest {
   }
 
   @Test
+  void theJdksHttpClientReadsTheStreamLineByLine() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    admin.events().publish("readmitted", "greeter", "127.0.0.1:8081", "readmitted");
+    // ofLines answers once the headers are in; the body is read as it comes.
+    var response = http.sendAsync(java.net.http.HttpRequest.newBuilder(admin.uri().resolve("admin/events")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofLines()).get(5, TimeUnit.SECONDS);
+    Thread reader = new Thread(() -> response.body().forEach(lines::add), "test-jdk-sse-reader");
+    reader.setDaemon(true);
+    reader.start();
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).isEqualTo("retry: 2000");
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).isEmpty();
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).isEqualTo("event: readmitted");   // the replay
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).startsWith("data: {\"type\":\"readmitted\"");
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).isEmpty();
+    admin.events().publish("circuit", "greeter", null, "open -> half-open");
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).isEqualTo("event: circuit");
+    assertThat(lines.poll(5, TimeUnit.SECONDS)).contains("\"detail\":\"open -> half-open\"");
+  }
+
+  @Test
   void aNewClientGetsTheLast100EventsThenLiveOnes() throws Exception {
     for (int i = 1; i <= 150; i++) admin.events().publish("circuit", "s" + i, null, "closed -> open");
     try (SseClient client = new SseClient(admin.address())) {
