@@ -366,7 +366,7 @@ final class AdminHttpServer implements AutoCloseable {
     private void handle(String head) {
       String[] lines = head.split("\r\n", -1);
       String[] parts = lines[0].split(" ", -1);
-      if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("/")
+      if (parts.length != 3 || parts[0].isEmpty() || !(parts[1].startsWith("/") || parts[1].equals("*"))
           || !parts[2].startsWith("HTTP/1.")) {
         closeAfterWrite = true;
         respond(Response.text(400, "malformed request line: '" + printable(lines[0]) + "'"

@@ -133,7 +133,12 @@ public final class MeshAdmin implements AutoCloseable {
         .register(registry));
     meters.add(Gauge.builder("mesh.admin.events.clients", server, AdminHttpServer::streams)
         .description("Event streams open").register(registry));
-    subscribe();
+    try {
+      subscribe();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     exposure(b.bindAddress, address().getPort()).ifPresent(log::warn);
     log.info("admin server for {} at {}admin", mesh.serviceName(), uri());
   }
@@ -196,7 +201,9 @@ public final class MeshAdmin implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    subscription.close();
+    if (subscription != null) {
+      subscription.close();
+    }
     server.close();
     shutdownExecutors();
     meters.forEach(mesh.meterRegistry()::remove);
@@ -251,7 +258,9 @@ public final class MeshAdmin implements AutoCloseable {
         return new Deferred(view().json().thenApply(MeshAdmin::json));
       }
       case "/admin/events" -> {
-        return new Stream(events.replay());
+        AdminEvents e = events;      // null while the constructor finishes
+        return e == null ? Response.text(503, "starting; try again").withHeaders("Retry-After", "1")
+            : new Stream(e.replay());
       }
       case "/metrics" -> {
         return render(metrics::scrape);

@@ -47,6 +47,15 @@ class AdminServerTest {
   }
 
   @Test
+  void optionsOnTheServerAsAWholeIs405Too() throws IOException {
+    try (Raw raw = new Raw(admin.address())) {
+      Raw.Reply r = raw.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").read(false);
+      assertThat(r.status()).isEqualTo(405);
+      assertThat(r.header("Allow")).isEqualTo("GET, HEAD");
+    }
+  }
+
+  @Test
   void aPostWithABodyIsRefusedAndTheConnectionClosed() throws IOException {
     try (Raw raw = new Raw(admin.address())) {
       Raw.Reply r = raw.send("POST /admin HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").read(false);
