@@ -7,6 +7,7 @@ import io.meshwork.admin.AdminHttpServer.Response;
 import io.meshwork.admin.AdminHttpServer.Stream;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.Subscription;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -125,10 +126,10 @@ public final class MeshAdmin implements AutoCloseable {
     StatusPoller status = new StatusPoller(mesh, events);
     poller.scheduleWithFixedDelay(status::poll, 1, 1, TimeUnit.SECONDS);
     MeterRegistry registry = mesh.meterRegistry();
-    meters.add(Gauge.builder("mesh.admin.events.dropped", events, AdminEvents::dropped)
+    meters.add(FunctionCounter.builder("mesh.admin.events.dropped", events, AdminEvents::dropped)
         .description("Events not published because the queue for the event streams was full")
         .register(registry));
-    meters.add(Gauge.builder("mesh.admin.events.slow.clients", server, AdminHttpServer::slowStreamsClosed)
+    meters.add(FunctionCounter.builder("mesh.admin.events.slow.clients", server, AdminHttpServer::slowStreamsClosed)
         .description("Event streams closed because their client fell more than 64 KiB behind")
         .register(registry));
     meters.add(Gauge.builder("mesh.admin.events.clients", server, AdminHttpServer::streams)

@@ -109,7 +109,7 @@ class EventStreamTest {
       // The reading client kept everything.
       admin.events().publish("circuit", "last", null, "open -> half-open");
       await().atMost(Duration.ofSeconds(5)).until(() -> fast.events.stream().anyMatch(e -> e.data().contains("\"last\"")));
-      assertThat(meters.get("mesh.admin.events.slow.clients").gauge().value()).isEqualTo(1.0);
+      assertThat(meters.get("mesh.admin.events.slow.clients").functionCounter().count()).isEqualTo(1.0);
     }
   }
 
@@ -129,7 +129,7 @@ class EventStreamTest {
     for (int i = 0; i < AdminEvents.MAX_QUEUED + 10; i++) admin.events().publish("circuit", "s", null, "x");
     release.countDown();
     assertThat(admin.events().dropped()).isEqualTo(10);
-    assertThat(meters.get("mesh.admin.events.dropped").gauge().value()).isEqualTo(10.0);
+    assertThat(meters.get("mesh.admin.events.dropped").functionCounter().count()).isEqualTo(10.0);
   }
 
   @Test

@@ -62,7 +62,7 @@ class MetricsEndpointTest {
     assertThat(sum(samples, "mesh_client_attempts_total", "service=\"greeter\"")).isGreaterThanOrEqualTo(20);
     assertThat(samples).anyMatch(s -> s.startsWith("mesh_client_requests_seconds_sum{")
         && s.contains("service=\"greeter\"") && s.contains("outcome=\"success\""));
-    assertThat(samples).anyMatch(s -> s.startsWith("mesh_admin_events_dropped "));
+    assertThat(samples).anyMatch(s -> s.startsWith("mesh_admin_events_dropped_total "));
   }
 
   @Test
