@@ -445,6 +445,7 @@ final class AdminHttpServer implements AutoCloseable {
 
     private void startStream(Stream s) {
       stream = true;
+      closeAfterWrite = false;           // a stream ends with its connection anyway (Connection: close, HTTP/1.0)
       in = ByteBuffer.allocate(256);     // what a stream client sends is discarded: hold little for it
       streams.add(this);
       streamCount.incrementAndGet();

@@ -74,6 +74,26 @@ class EventStreamTest {
   }
 
   @Test
+  void aStreamAskedForWithConnectionCloseOrHttp10StaysOpen() throws Exception {
+    for (String request : new String[] {"GET /admin/events HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /admin/events HTTP/1.0\r\n\r\n"}) {
+      String service = request.contains("1.0") ? "old" : "closing";
+      try (Raw raw = new Raw(admin.address())) {
+        raw.send(request);
+        assertThat(raw.line()).isEqualTo("HTTP/1.1 200 OK");
+        await().atMost(Duration.ofSeconds(5)).until(() -> admin.server().streams() == 1);
+        admin.events().publish("circuit", service, null, "closed -> open");
+        String line;
+        while (!(line = raw.line()).contains("\"service\":\"" + service + "\"")) {
+          // headers, retry, replay
+        }
+        assertThat(line).startsWith("data: {\"type\":\"circuit\"");
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> admin.server().streams() == 0);
+    }
+  }
+
+  @Test
   void aNewClientGetsTheLast100EventsThenLiveOnes() throws Exception {
     for (int i = 1; i <= 150; i++) admin.events().publish("circuit", "s" + i, null, "closed -> open");
     try (SseClient client = new SseClient(admin.address())) {
