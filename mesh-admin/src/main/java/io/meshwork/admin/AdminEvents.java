@@ -7,7 +7,7 @@ import io.meshwork.core.Outcome;
 import io.meshwork.core.model.Endpoint;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.temporal.ChronoUnit;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,12 +108,36 @@ final class AdminEvents implements MeshEventListener {
       dropped.incrementAndGet();
       return;
     }
-    queue.add(frame(type, clock.instant().truncatedTo(ChronoUnit.MILLIS).toString(), service, endpoint, detail));
+    queue.add(frame(type, at(), service, endpoint, detail));
     published.incrementAndGet();
     if (drainScheduled.compareAndSet(0, 1)) {
       server.execute(drain);
     }
   }
+
+  /**
+   * Now, as {@code 2026-12-08T04:00:00.123Z} (always milliseconds). The date and time of the
+   * current second are formatted once per second: {@code Instant.toString()} per event cost
+   * more than everything else in {@link #publish}.
+   */
+  String at() {
+    long millis = clock.millis();
+    long second = Math.floorDiv(millis, 1000);
+    SecondText t = lastSecond;
+    if (t == null || t.second != second) {
+      String text = Instant.ofEpochSecond(second).toString();      // ...T04:00:00Z
+      t = new SecondText(second, text.substring(0, text.length() - 1));
+      lastSecond = t;
+    }
+    int milli = (int) Math.floorMod(millis, 1000);
+    return new StringBuilder(t.text.length() + 5).append(t.text).append('.')
+        .append((char) ('0' + milli / 100)).append((char) ('0' + milli / 10 % 10))
+        .append((char) ('0' + milli % 10)).append('Z').toString();
+  }
+
+  private record SecondText(long second, String text) {}
+
+  private volatile SecondText lastSecond;
 
   /** The last events, as one block of SSE frames. Selector thread only. */
   byte[] replay() {
@@ -159,7 +183,7 @@ final class AdminEvents implements MeshEventListener {
   }
 
   static byte[] frame(String type, String at, String service, String endpoint, String detail) {
-    StringBuilder b = new StringBuilder(160).append("event: ").append(type).append("\ndata: {\"type\":");
+    StringBuilder b = new StringBuilder(256).append("event: ").append(type).append("\ndata: {\"type\":");
     quote(b, type).append(",\"at\":");
     quote(b, at);
     if (service != null) {
@@ -175,6 +199,9 @@ final class AdminEvents implements MeshEventListener {
   /** Appends {@code s} as a JSON string; control characters (line breaks included) are escaped. */
   static StringBuilder quote(StringBuilder b, String s) {
     b.append('"');
+    if (plain(s)) {
+      return b.append(s).append('"');
+    }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -193,6 +220,16 @@ final class AdminEvents implements MeshEventListener {
       }
     }
     return b.append('"');
+  }
+
+  private static boolean plain(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\' || c == '\u2028' || c == '\u2029') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String name(CircuitState s) {

@@ -94,6 +94,16 @@ class EventStreamTest {
   }
 
   @Test
+  void timesAlwaysHaveMilliseconds() {
+    assertThat(new AdminEvents(Clock.fixed(Instant.parse("2026-12-08T04:00:00Z"), ZoneOffset.UTC), null).at())
+        .isEqualTo("2026-12-08T04:00:00.000Z");
+    assertThat(new AdminEvents(Clock.fixed(Instant.parse("2026-12-08T04:00:59.007Z"), ZoneOffset.UTC), null).at())
+        .isEqualTo("2026-12-08T04:00:59.007Z");
+    assertThat(new AdminEvents(Clock.fixed(Instant.parse("1969-12-31T23:59:59.999Z"), ZoneOffset.UTC), null).at())
+        .isEqualTo("1969-12-31T23:59:59.999Z");
+  }
+
+  @Test
   void aNewClientGetsTheLast100EventsThenLiveOnes() throws Exception {
     for (int i = 1; i <= 150; i++) admin.events().publish("circuit", "s" + i, null, "closed -> open");
     try (SseClient client = new SseClient(admin.address())) {
@@ -191,17 +201,24 @@ class EventStreamTest {
     io.meshwork.core.model.Endpoint endpoint = io.meshwork.core.model.Endpoint.of("127.0.0.1:8081");
     try (SseClient client = new SseClient(admin.address())) {
       await().atMost(Duration.ofSeconds(5)).until(() -> admin.server().streams() == 1);
+      java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
       long total = 0;
+      long cpu = 0;
       int n = 0;
-      for (int round = 0; round < 10; round++) {
+      for (int round = 0; round < 15; round++) {
         long t0 = System.nanoTime();
+        long c0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < 2_000; i++) admin.events().onEjected("greeter", endpoint, 30_000_000_000L, 1);
-        total += System.nanoTime() - t0;
-        n += 2_000;
+        if (round >= 5) {                        // the first rounds warm up (JIT)
+          cpu += mx.getCurrentThreadCpuTime() - c0;
+          total += System.nanoTime() - t0;
+          n += 2_000;
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.events().queuedNow() == 0);
       }
-      System.out.printf("EventStreamTest: onEjected costs the calling thread %d ns per event (%d events,"
-          + " 1 client, none dropped: %d)%n", total / n, n, admin.events().dropped());
+      System.out.printf("EventStreamTest: onEjected costs the calling thread %d ns of CPU per event (%d ns"
+          + " wall; %d events after 10,000 to warm up, 1 client, dropped: %d)%n", cpu / n, total / n, n,
+          admin.events().dropped());
       assertThat(admin.events().dropped()).isZero();
       assertThat(total / n).isLessThan(1_000_000);
     }
