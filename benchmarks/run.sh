@@ -12,6 +12,8 @@
 #   benchmarks/run.sh grpc --short
 #   benchmarks/run.sh grpc-tls        # bare grpc-java mTLS vs mesh channel and servers in strict mTLS, same certificates, 1 and 2 threads, -prof gc
 #   benchmarks/run.sh grpc-tls --short
+#   benchmarks/run.sh admin-state     # state.json for 10 and 100 destinations x 10 endpoints: json() and document(), 1 thread, -prof gc
+#   benchmarks/run.sh admin-state --short
 #   benchmarks/run.sh -- <jmh args>   # anything JMH accepts
 # Results (JSON) land in benchmarks/results/. Loopback only; every run ends by itself.
 # Experiments (open-loop load against real servers on 127.0.0.1; markdown, CSV and PNG in benchmarks/results/experiments/):
@@ -59,6 +61,10 @@ case "$what" in
     java -jar "$JAR" 'EngineCostBenchmark' -t 1 -prof gc "${short[@]}" \
       -rf json -rff "benchmarks/results/engine-cost-t1.json" "$@"
     ;;
+  admin-state)
+    java -jar "$JAR" 'AdminStateBenchmark' -t 1 -prof gc "${short[@]}" \
+      -rf json -rff "benchmarks/results/admin-state-t1.json" "$@"
+    ;;
   http)     separate_and_pair HttpBenchmark 'bare|mesh|meshPassThrough|inMemoryBare|inMemoryMesh' http "$@" ;;
   http-tls) separate_and_pair HttpTlsBenchmark 'bare|mesh' http-tls "$@" ;;
   grpc)     separate_and_pair GrpcBenchmark 'bare|mesh' grpc "$@" ;;
@@ -72,5 +78,5 @@ case "$what" in
     java -Xms512m -Xmx512m -XX:+UseG1GC -cp "$JAR" io.meshwork.benchmarks.experiments.RegistryScale ${short[@]:+--short} "$@"
     ;;
   --) java -jar "$JAR" "$@" ;;
-  *) echo "unknown benchmark set: $what (expected: overhead, engine, engine-cost, http, http-tls, grpc, grpc-tls, slow-replica, retry-storm, registry-scale, or -- followed by JMH arguments)" >&2; exit 2 ;;
+  *) echo "unknown benchmark set: $what (expected: overhead, engine, engine-cost, admin-state, http, http-tls, grpc, grpc-tls, slow-replica, retry-storm, registry-scale, or -- followed by JMH arguments)" >&2; exit 2 ;;
 esac
