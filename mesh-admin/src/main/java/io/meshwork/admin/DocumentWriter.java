@@ -17,8 +17,15 @@ interface DocumentWriter {
 
   DocumentWriter endArray();
 
-  /** The name of the next member of the current object. */
+  /**
+   * The name of the next member of the current object: a constant of the schema, plain ASCII
+   * that needs no escaping (the JSON writer copies it as it is). Names that come from data
+   * (labels, headers) go through {@link #key}.
+   */
   DocumentWriter name(String name);
+
+  /** The name of the next member, taken from data: escaped as any string. */
+  DocumentWriter key(String key);
 
   /** A string, or {@code null} when {@code value} is null. */
   DocumentWriter value(String value);

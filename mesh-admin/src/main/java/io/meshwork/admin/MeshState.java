@@ -415,7 +415,7 @@ public final class MeshState implements AutoCloseable {
         .name("refusedTotal").value(c.refusedTotal())
         .name("refused").beginObject();
     for (Map.Entry<RefusalKind, Long> r : c.refused().entrySet()) {
-      w.name(r.getKey().errorType()).value(r.getValue());
+      w.key(r.getKey().errorType()).value(r.getValue());
     }
     w.endObject()
         .name("requestsPerSecond").value(callerRates.perSecond(c.identity()))
@@ -425,7 +425,7 @@ public final class MeshState implements AutoCloseable {
 
   private static void writeStrings(DocumentWriter w, Map<String, String> map) {
     w.beginObject();
-    for (Map.Entry<String, String> e : map.entrySet()) w.name(e.getKey()).value(e.getValue());
+    for (Map.Entry<String, String> e : map.entrySet()) w.key(e.getKey()).value(e.getValue());
     w.endObject();
   }
 

@@ -62,6 +62,11 @@ final class TreeWriter implements DocumentWriter {
   }
 
   @Override
+  public TreeWriter key(String key) {
+    return name(key);
+  }
+
+  @Override
   public TreeWriter value(String value) {
     add(value);
     return this;
@@ -75,7 +80,7 @@ final class TreeWriter implements DocumentWriter {
 
   @Override
   public TreeWriter value(double value) {
-    add(Double.isNaN(value) || Double.isInfinite(value) ? null : (Object) value);
+    add(Double.isNaN(value) || Double.isInfinite(value) ? null : (Object) Json.round(value));
     return this;
   }
 

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * the {@code admin} named port of the registry's endpoints; one peer is down, one never answers.
  */
 class MeshViewIntegrationTest {
-  private static final Duration PEER_TIMEOUT = Duration.ofMillis(300);
+  private static final Duration PEER_TIMEOUT = Duration.ofMillis(2_000);
 
   private final FakeTicker ticker = new FakeTicker();
   private final InMemoryRegistry registry = InMemoryRegistry.create();
@@ -164,15 +164,15 @@ class MeshViewIntegrationTest {
     assertThat((Double) toGreeter.get("requestsPerSecond")).isEqualTo(20.0);
 
     Map<String, Object> up = process(doc, "http://127.0.0.1:" + greeterAdmin + "/admin");
-    assertThat(up).containsEntry("service", "greeter").containsEntry("status", "ok");
+    assertThat(up).as("%s", up).containsEntry("service", "greeter").containsEntry("status", "ok");
     assertThat(up.get("destinations")).isEqualTo(List.of());
     assertThat(process(doc, "http://127.0.0.1:" + deadAdmin + "/admin"))
         .containsEntry("service", "greeter").containsEntry("status", "unreachable")
         .containsEntry("error", "connection refused");
     assertThat(process(doc, "http://127.0.0.1:" + slowAdmin + "/admin"))
-        .containsEntry("status", "unreachable").containsEntry("error", "timed out after 300 ms");
+        .containsEntry("status", "unreachable").containsEntry("error", "timed out after 2000 ms");
     // Asked at once: the slow peer's timeout bounds the whole, not the sum of the peers'.
-    assertThat(tookMillis).isLessThan(5_000);
+    assertThat(tookMillis).isLessThan(8_000);
   }
 
   @Test
