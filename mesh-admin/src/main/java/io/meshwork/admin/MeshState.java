@@ -1,6 +1,7 @@
 package io.meshwork.admin;
 
 import io.meshwork.core.CircuitState;
+import io.meshwork.core.CircuitStatus;
 import io.meshwork.core.Destination;
 import io.meshwork.core.EndpointStatus;
 import io.meshwork.core.Mesh;
@@ -76,6 +77,8 @@ public final class MeshState implements AutoCloseable {
   private long nextRotation;
   private StringBuilder buffer = new StringBuilder(4096);
   private volatile ServiceSnapshot own;
+  /** This process's admin page, once the admin server has said where it listens. */
+  private volatile String ownAdmin;
   private volatile boolean closed;
 
   private MeshState(Mesh mesh, Clock clock, Ticker ticker, GoldenRecorder recorder,
@@ -120,18 +123,8 @@ public final class MeshState implements AutoCloseable {
     return new MeshState(mesh, clock, ticker, recorder, subscribe(mesh, recorder), true);
   }
 
-  /**
-   * A state fed by a {@code recorder} the caller has attached to the mesh itself (e.g. through
-   * {@link Mesh.Builder#addListener}), with no sampler thread: the ticker alone moves the window
-   * on, whenever the document is read or {@link #sample()} runs. For tests and benchmarks.
-   */
-  static MeshState attached(Mesh mesh, GoldenRecorder recorder, Clock clock, Ticker ticker) {
-    return new MeshState(mesh, clock, ticker, recorder, () -> {}, false);
-  }
-
   private static AutoCloseable subscribe(Mesh mesh, GoldenRecorder recorder) {
-    // Until mesh-core has Mesh.addListener: nothing to subscribe to at run time.
-    return () -> {};
+    return mesh.addListener(recorder)::close;
   }
 
   /** The {@code state.json} text: UTF-8 JSON, one line. */
@@ -277,9 +270,22 @@ public final class MeshState implements AutoCloseable {
     w.endObject();
   }
 
-  /** This process's admin address, when one of its registrations announces it. */
+  /** This process's admin page, when the admin server has told it ({@link #ownAdmin(String)}). */
   private String ownAdmin(ServiceSnapshot ownSnapshot) {
-    return null;
+    return ownAdmin;
+  }
+
+  /**
+   * Tells the state where this process's admin page is ({@code http://127.0.0.1:9901/admin}), for
+   * {@code service.admin} and so that the mesh-wide view does not count this process as its own
+   * peer. Mesh-core keeps announced ports to itself, so the admin server says it here.
+   */
+  void ownAdmin(String url) {
+    this.ownAdmin = url;
+  }
+
+  GoldenRecorder recorder() {
+    return recorder;
   }
 
   private void writeIdentity(DocumentWriter w, Instant now) {
@@ -353,11 +359,14 @@ public final class MeshState implements AutoCloseable {
         .name("p99Ms").value(g.p99Ms())
         .endObject();
 
-    CircuitState circuit = d.circuitState();
-    w.name("circuit").beginObject()
-        .name("state").value(circuitName(circuit))
-        .name("probeInMs").nullValue()
-        .endObject();
+    CircuitStatus circuit = d.circuit();
+    w.name("circuit").beginObject().name("state").value(circuitName(circuit.state())).name("probeInMs");
+    if (circuit.probeIn().isPresent()) {
+      w.value(circuit.probeIn().get().toMillis());
+    } else {
+      w.nullValue();
+    }
+    w.endObject();
 
     RetryBudgetStatus budget = d.retryBudget();
     w.name("retryBudget").beginObject()
@@ -366,7 +375,7 @@ public final class MeshState implements AutoCloseable {
         .name("minPerSecond").value(budget.minPerSecond())
         .name("ttl").value(DurationText.format(budget.ttl()))
         .name("throttled").value(budget.throttled())
-        .name("throttleTokens").nullValue()
+        .name("throttleTokens").value(budget.throttleTokens())
         .name("refusedByBudget").value(budget.refusedByBudget())
         .name("refusedByThrottle").value(budget.refusedByThrottle())
         .endObject();
@@ -401,7 +410,7 @@ public final class MeshState implements AutoCloseable {
         .name("failures").value(e.failures())
         .name("successRate").value(rates == null ? Double.NaN : rates.successRate(address))
         .name("requestsPerSecond").value(rates == null ? Double.NaN : rates.perSecond(address))
-        .name("ejectedForMs").value(0L)
+        .name("ejectedForMs").value(e.ejectedFor().toMillis())
         .name("ejections").value(e.ejections())
         .name("admin").value(adminUrl(ep))
         .endObject();

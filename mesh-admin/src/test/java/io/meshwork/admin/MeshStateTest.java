@@ -38,10 +38,9 @@ class MeshStateTest {
   private final FakeTicker ticker = new FakeTicker();
   private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
   private final InMemoryRegistry registry = InMemoryRegistry.create();
-  private final GoldenRecorder recorder = new GoldenRecorder();
   private final Mesh mesh = Mesh.builder().serviceName("frontend").zone("z1").registry(registry)
-      .meterRegistry(new SimpleMeterRegistry()).ticker(ticker).addListener(recorder).build();
-  private final MeshState state = MeshState.attached(mesh, recorder, clock, ticker);
+      .meterRegistry(new SimpleMeterRegistry()).ticker(ticker).build();
+  private final MeshState state = MeshState.start(mesh, clock, ticker);
 
   @AfterEach
   void tearDown() {
@@ -170,6 +169,7 @@ class MeshStateTest {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     Outcome ok = Outcome.http(200);
     Outcome failed = Outcome.http(503);
+    GoldenRecorder recorder = state.recorder();
     String service = new String("greeter"); // not a constant: looked up like a destination's name
     recorder.onCallCompleted(service, "default", ok, null, 1, 1_000_000);
     // Warm the path up so the JIT's own allocations stay out of the measurement.

@@ -48,14 +48,12 @@ class MeshViewIntegrationTest {
 
   private final FakeTicker ticker = new FakeTicker();
   private final InMemoryRegistry registry = InMemoryRegistry.create();
-  private final GoldenRecorder frontendRecorder = new GoldenRecorder();
   private final Mesh frontend = Mesh.builder().serviceName("frontend").registry(registry)
-      .meterRegistry(new SimpleMeterRegistry()).ticker(ticker).addListener(frontendRecorder).build();
-  private final GoldenRecorder greeterRecorder = new GoldenRecorder();
+      .meterRegistry(new SimpleMeterRegistry()).ticker(ticker).build();
   private final Mesh greeter = Mesh.builder().serviceName("greeter").registry(registry)
-      .meterRegistry(new SimpleMeterRegistry()).addListener(greeterRecorder).build();
-  private final MeshState frontendState = MeshState.attached(frontend, frontendRecorder, Clock.systemUTC(), ticker);
-  private final MeshState greeterState = MeshState.attached(greeter, greeterRecorder, Clock.systemUTC(), ticker);
+      .meterRegistry(new SimpleMeterRegistry()).build();
+  private final MeshState frontendState = MeshState.start(frontend, Clock.systemUTC(), ticker);
+  private final MeshState greeterState = MeshState.start(greeter, Clock.systemUTC(), ticker);
   private final ExecutorService clientThreads = Executors.newFixedThreadPool(2);
   private final HttpClient http = HttpClient.newBuilder().executor(clientThreads).build();
   private final List<HttpServer> servers = new ArrayList<>();

@@ -52,7 +52,6 @@ class StateScenarioIntegrationTest {
   private OkHttpClient client;
   private MeshState state;
   private final FakeTicker stateTicker = new FakeTicker();
-  private final GoldenRecorder recorder = new GoldenRecorder();
   private final List<MeshHttpServer> servers = new ArrayList<>();
   private final List<AtomicInteger> statuses = new ArrayList<>();
 
@@ -72,9 +71,9 @@ class StateScenarioIntegrationTest {
     write(document(servers.stream().map(MeshHttpServer::port).toList(), "2s"));
     await().atMost(WAIT).until(() -> registry.document().service("greeter").endpoints().size() == 3);
     clientMesh = Mesh.builder().serviceName("frontend").registry(registry)
-        .meterRegistry(new SimpleMeterRegistry()).addListener(recorder).build();
+        .meterRegistry(new SimpleMeterRegistry()).build();
     client = MeshHttp.client(clientMesh);
-    state = MeshState.attached(clientMesh, recorder, Clock.systemUTC(), stateTicker);
+    state = MeshState.start(clientMesh, Clock.systemUTC(), stateTicker);
   }
 
   @AfterEach

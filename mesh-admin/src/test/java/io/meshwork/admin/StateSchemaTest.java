@@ -47,10 +47,9 @@ class StateSchemaTest {
 
   private final FakeTicker ticker = new FakeTicker();
   private final InMemoryRegistry registry = InMemoryRegistry.create();
-  private final GoldenRecorder recorder = new GoldenRecorder();
   private final Mesh mesh = Mesh.builder().serviceName("frontend").registry(registry)
-      .meterRegistry(new SimpleMeterRegistry()).ticker(ticker).addListener(recorder).build();
-  private final MeshState state = MeshState.attached(mesh, recorder, Clock.systemUTC(), ticker);
+      .meterRegistry(new SimpleMeterRegistry()).ticker(ticker).build();
+  private final MeshState state = MeshState.start(mesh, Clock.systemUTC(), ticker);
   private Map<String, Object> schema;
   private Schema validator;
 
