@@ -124,19 +124,24 @@ final class Json implements DocumentWriter {
       out.append('-');
       scaled = -scaled;
     }
-    out.append(scaled / SCALE).append('.');
-    long fraction = scaled % SCALE;
+    long whole = scaled / SCALE;
+    int fraction = (int) (scaled - whole * SCALE);
+    out.append(whole).append('.');
     if (fraction == 0) {
       out.append('0');
       return;
     }
-    int digits = DECIMALS;
-    while (fraction % 10 == 0) {
-      fraction /= 10;
-      digits--;
-    }
-    for (long p = pow10(digits - 1); p > fraction && p > 1; p /= 10) out.append('0');
-    out.append(fraction);
+    // Four digits, leading zeros kept, trailing zeros dropped.
+    int d1 = fraction / 1000;
+    int d2 = fraction / 100 % 10;
+    int d3 = fraction / 10 % 10;
+    int d4 = fraction % 10;
+    out.append((char) ('0' + d1));
+    if ((d2 | d3 | d4) == 0) return;
+    out.append((char) ('0' + d2));
+    if ((d3 | d4) == 0) return;
+    out.append((char) ('0' + d3));
+    if (d4 != 0) out.append((char) ('0' + d4));
   }
 
   /** Decimals kept in numbers: enough for microseconds in milliseconds and 99.99% in shares. */
@@ -150,11 +155,7 @@ final class Json implements DocumentWriter {
     return scaled == 0 ? 0.0 : scaled / (double) SCALE;
   }
 
-  private static long pow10(int n) {
-    long p = 1;
-    for (int i = 0; i < n; i++) p *= 10;
-    return p;
-  }
+
 
   @Override
   public Json value(boolean value) {
