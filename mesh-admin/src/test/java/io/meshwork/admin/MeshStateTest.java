@@ -189,6 +189,25 @@ class MeshStateTest {
   }
 
   @Test
+  void closingUnsubscribesTheListenerAndStopsTheSampler() {
+    registry.putService(ServiceConfig.builder("greeter").addEndpoint(Endpoint.of("127.0.0.1:8081"))
+        .client(noRetries()).build());
+    Destination greeter = mesh.destination("greeter");
+    call(greeter, 1, 200);
+    assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().equals(MeshState.THREAD_NAME));
+
+    state.close();
+    call(greeter, 1, 200);
+    call(greeter, 1, 200);
+    ticker.advanceMillis(1_000);
+
+    assertThat((Double) map(destination(state.document(), "greeter").get("golden")).get("requestsPerSecond"))
+        .as("only the call before close counts").isEqualTo(1.0);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces()
+        .keySet().stream().noneMatch(t -> t.getName().equals(MeshState.THREAD_NAME) && t.isAlive()));
+  }
+
+  @Test
   void callerServiceIsTheLastSegmentOfTheSpiffeId() {
     assertThat(MeshState.callerService("spiffe://meshwork.local/ns/default/sa/frontend")).isEqualTo("frontend");
     assertThat(MeshState.callerService("spiffe://example.org/service/checkout")).isEqualTo("checkout");
