@@ -6,6 +6,7 @@ import io.meshwork.core.Destination;
 import io.meshwork.core.EndpointStatus;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.RetryBudgetStatus;
+import io.meshwork.core.Subscription;
 import io.meshwork.core.Ticker;
 import io.meshwork.core.WorkloadIdentity;
 import io.meshwork.core.inbound.InboundCaller;
@@ -120,11 +121,13 @@ public final class MeshState implements AutoCloseable {
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(ticker, "ticker");
     GoldenRecorder recorder = new GoldenRecorder();
-    return new MeshState(mesh, clock, ticker, recorder, subscribe(mesh, recorder), true);
-  }
-
-  private static AutoCloseable subscribe(Mesh mesh, GoldenRecorder recorder) {
-    return mesh.addListener(recorder)::close;
+    Subscription subscription = mesh.addListener(recorder);
+    try {
+      return new MeshState(mesh, clock, ticker, recorder, subscription::close, true);
+    } catch (RuntimeException | Error e) {
+      subscription.close();
+      throw e;
+    }
   }
 
   /** The {@code state.json} text: UTF-8 JSON, one line. */
