@@ -28,7 +28,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import io.meshwork.tls.MeshTls;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +129,25 @@ class StateSchemaTest {
     Map<String, Object> doc = Documents.parse(json);
     assertThat(list(doc.get("destinations"))).hasSize(3);
     assertThat(list(map(doc.get("inbound")).get("callers"))).isNotEmpty();
+  }
+
+  @Test
+  void aMeshWithAWorkloadIdentityShowsItsCertificateExpiryAndValidates(@TempDir Path ca) {
+    Instant now = Instant.now();
+    try (Mesh secure = Mesh.builder().serviceName("checkout").registry(registry)
+            .meterRegistry(new SimpleMeterRegistry()).identity(MeshTls.developmentCa(ca)).build();
+        MeshState secureState = MeshState.start(secure, Clock.fixed(now, ZoneOffset.UTC), ticker)) {
+      String json = secureState.json();
+      assertThat(validator.validate(json, InputFormat.JSON)).as(json).isEmpty();
+      Map<String, Object> identity = map(Documents.parse(json).get("identity"));
+      assertThat((String) identity.get("spiffeId")).startsWith("spiffe://").endsWith("/checkout");
+      Instant notAfter = Instant.parse((String) identity.get("notAfter"));
+      assertThat(notAfter).isAfter(now);
+      assertThat(identity.get("secondsLeft")).isEqualTo(Duration.between(now, notAfter).toSeconds());
+      List<String> mismatches = new ArrayList<>();
+      compare("$", Documents.parse(json), schema, mismatches);
+      assertThat(mismatches).isEmpty();
+    }
   }
 
   @Test
