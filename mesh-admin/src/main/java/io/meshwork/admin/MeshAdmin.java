@@ -147,6 +147,7 @@ public final class MeshAdmin implements AutoCloseable {
   /** Subscribes the event listener and announces the admin port. */
   private void subscribe() {
     subscription = mesh.addListener(events);
+    state.ownAdmin(uri() + "admin"); // state.json's service.admin; the mesh-wide view skips it
     mesh.announcePort("admin", address().getPort());
   }
 
