@@ -1,6 +1,8 @@
 package io.meshwork.spring.boot;
 
+import io.meshwork.admin.MeshState;
 import io.meshwork.core.Mesh;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -16,14 +18,15 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Spring Boot Actuator for the mesh: the {@code meshwork} endpoint ({@link MeshEndpoint}, when
- * Actuator is on the class path and the endpoint is exposed) and the {@code meshwork} health
+ * Actuator is on the class path and the endpoint is exposed; it serves mesh-admin's {@link
+ * MeshState} document, from the {@code MeshState} bean of {@link MeshAdminAutoConfiguration}) and the {@code meshwork} health
  * indicator ({@link MeshHealthIndicator}, when spring-boot-health is on the class path and {@code
  * management.health.meshwork.enabled} is not {@code false}). The mesh's meters need nothing here:
  * the {@code Mesh} bean already records into Boot's {@code MeterRegistry}. Off with {@code
  * meshwork.enabled=false}, like the rest of the starter, even when the application makes its own
  * {@code Mesh}.
  */
-@AutoConfiguration(after = MeshAutoConfiguration.class)
+@AutoConfiguration(after = {MeshAutoConfiguration.class, MeshAdminAutoConfiguration.class})
 @ConditionalOnClass(Mesh.class)
 @ConditionalOnBooleanProperty(name = "meshwork.enabled", matchIfMissing = true)
 @ConditionalOnBean(Mesh.class)
@@ -38,8 +41,8 @@ public class MeshActuatorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnAvailableEndpoint(MeshEndpoint.class)
-    MeshEndpoint meshEndpoint(Mesh mesh) {
-      return new MeshEndpoint(mesh);
+    MeshEndpoint meshEndpoint(ObjectProvider<MeshState> state) {
+      return new MeshEndpoint(state.getObject());
     }
   }
 

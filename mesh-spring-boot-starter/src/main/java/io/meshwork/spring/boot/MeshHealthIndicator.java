@@ -1,12 +1,14 @@
 package io.meshwork.spring.boot;
 
 import io.meshwork.core.Mesh;
+import io.meshwork.core.WorkloadIdentity;
 import io.meshwork.core.registry.ConfigProblem;
 import io.meshwork.core.registry.Registry;
 import io.meshwork.core.registry.RegistryStatus;
-import io.meshwork.spring.boot.MeshEndpoint.IdentityDescriptor;
+import io.meshwork.tls.MeshTls;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,7 +72,7 @@ public class MeshHealthIndicator implements HealthIndicator {
           + registryStatus.readProblem().get());
     }
 
-    Optional<IdentityDescriptor> identity = MeshEndpoint.identity(mesh, clock);
+    Optional<IdentityDescriptor> identity = identity(mesh, clock);
     if (identity.isPresent()) {
       IdentityDescriptor id = identity.get();
       health.withDetail("spiffeId", id.spiffeId());
@@ -89,5 +91,23 @@ public class MeshHealthIndicator implements HealthIndicator {
     }
     if (!reasons.isEmpty()) health.withDetail("reasons", reasons);
     return health.status(status).build();
+  }
+
+  /**
+   * The workload identity: SPIFFE ID, and for mesh-tls's identities the certificate's expiry.
+   *
+   * @param notAfter ISO-8601; null when the identity is not mesh-tls's
+   * @param secondsLeft until then, negative once expired; null with {@code notAfter}
+   */
+  record IdentityDescriptor(String spiffeId, String notAfter, Long secondsLeft) { }
+
+  static Optional<IdentityDescriptor> identity(Mesh mesh, Clock clock) {
+    Optional<WorkloadIdentity> identity = mesh.identity();
+    if (identity.isEmpty()) return Optional.empty();
+    Optional<MeshTls> tls = MeshTls.of(mesh);
+    if (tls.isEmpty()) return Optional.of(new IdentityDescriptor(identity.get().spiffeId(), null, null));
+    Instant notAfter = tls.get().identity().current().notAfter();
+    return Optional.of(new IdentityDescriptor(identity.get().spiffeId(), notAfter.toString(),
+        Duration.between(clock.instant(), notAfter).toSeconds()));
   }
 }

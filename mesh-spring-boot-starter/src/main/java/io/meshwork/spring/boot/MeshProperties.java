@@ -31,6 +31,7 @@ public class MeshProperties {
 
   private final Server server = new Server();
   private final Health health = new Health();
+  private final Admin admin = new Admin();
 
   public boolean isEnabled() { return enabled; }
 
@@ -50,6 +51,8 @@ public class MeshProperties {
 
   public Server getServer() { return server; }
   public Health getHealth() { return health; }
+
+  public Admin getAdmin() { return admin; }
 
   /**
    * Where the mesh document comes from: a file on this machine ({@code meshwork.registry.file}) or
@@ -190,6 +193,39 @@ public class MeshProperties {
   }
 
   /** The meshwork health indicator (with Spring Boot Actuator). */
+  /**
+   * mesh-admin's own admin server (dashboard, state.json, Prometheus, event stream) beside
+   * Actuator, for processes that want the dashboard. Actuator's {@code /actuator/meshwork} serves
+   * the same state document either way.
+   */
+  public static class Admin {
+
+    /** Whether to start the admin server. */
+    private boolean enabled = false;
+
+    /** Its port; 0 picks a free one. */
+    private int port = 9901;
+
+    /**
+     * The address it binds. The default, 127.0.0.1, keeps it on this machine; any other address
+     * exposes the mesh's state (services, endpoints, callers) to whoever can reach it: put it
+     * behind your own access control.
+     */
+    private String bindAddress = "127.0.0.1";
+
+    public boolean isEnabled() { return enabled; }
+
+    public void setEnabled(boolean enabled) { this.enabled = enabled; }
+
+    public int getPort() { return port; }
+
+    public void setPort(int port) { this.port = port; }
+
+    public String getBindAddress() { return bindAddress; }
+
+    public void setBindAddress(String bindAddress) { this.bindAddress = bindAddress; }
+  }
+
   public static class Health {
 
     /**

@@ -3,15 +3,13 @@ package io.meshwork.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshwork.admin.MeshState;
 import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.core.registry.Registry;
-import io.meshwork.spring.boot.MeshEndpoint.DestinationDescriptor;
-import io.meshwork.spring.boot.MeshEndpoint.EndpointDescriptor;
-import io.meshwork.spring.boot.MeshEndpoint.MeshDescriptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -48,7 +46,8 @@ class MeshActuatorAutoConfigurationTest {
               - { address: 127.0.0.1:1, zone: eu-1, labels: { version: v1 } }
         """);
     runner = new WebApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshActuatorAutoConfiguration.class))
+        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshAdminAutoConfiguration.class,
+            MeshActuatorAutoConfiguration.class))
         .withPropertyValues("meshwork.service-name=frontend", "meshwork.zone=eu-1",
             "meshwork.registry.file=" + registryFile, "management.endpoints.web.exposure.include=meshwork")
         .withBean(MeterRegistry.class, SimpleMeterRegistry::new);
@@ -100,6 +99,7 @@ class MeshActuatorAutoConfigurationTest {
   void backsOffForTheApplicationsOwnBeans() {
     runner.withUserConfiguration(OwnBeans.class).run(context -> {
       assertThat(context).getBean(MeshEndpoint.class).isSameAs(context.getBean(OwnBeans.class).endpoint);
+      assertThat(context).getBean(MeshState.class).isSameAs(context.getBean(OwnBeans.class).state);
       assertThat(context).getBean("meshworkHealthIndicator").isNotInstanceOf(MeshHealthIndicator.class);
     });
   }
@@ -109,29 +109,29 @@ class MeshActuatorAutoConfigurationTest {
     runner.run(context -> {
       Mesh mesh = context.getBean(Mesh.class);
       MeshEndpoint endpoint = context.getBean(MeshEndpoint.class);
-      assertThat(endpoint.mesh().destinations()).isEmpty();
+      assertThat(list(endpoint.mesh().get("destinations"))).isEmpty();
 
       mesh.destination("greeter");
-      MeshDescriptor view = endpoint.mesh();
-      assertThat(view.service().name()).isEqualTo("frontend");
-      assertThat(view.service().zone()).isEqualTo("eu-1");
-      assertThat(view.service().tlsMode()).isEqualTo("permissive");
-      assertThat(view.registry().kind()).isEqualTo("FileRegistry");
-      assertThat(view.registry().source()).isEqualTo("file:" + registryFile);
-      assertThat(view.registry().problems()).isEmpty();
-      assertThat(view.registry().readProblem()).isNull();
-      long version = view.registry().version();
-      assertThat(view.identity()).isNull();
-      assertThat(view.destinations()).containsOnlyKeys("greeter");
-      DestinationDescriptor greeter = view.destinations().get("greeter");
-      assertThat(greeter.known()).isTrue();
-      assertThat(greeter.circuitState()).isEqualTo("CLOSED");
-      assertThat(greeter.retryBudget()).isEqualTo(new MeshEndpoint.RetryBudgetDescriptor(0.2, 10, "PT10S", 100.0,
-          false, 0, 0, 0));
-      assertThat(view.inboundCallers()).isEmpty();
-      assertThat(greeter.endpoints()).extracting(EndpointDescriptor::address, EndpointDescriptor::zone,
-          EndpointDescriptor::labels, EndpointDescriptor::ejected, EndpointDescriptor::attempts)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("127.0.0.1:1", "eu-1", Map.of("version", "v1"), false, 0L));
+      Map<String, Object> view = endpoint.mesh();
+      assertThat(view).containsEntry("schema", MeshState.SCHEMA);
+      assertThat(map(view.get("service"))).containsEntry("name", "frontend").containsEntry("zone", "eu-1")
+          .containsEntry("tlsMode", "permissive");
+      Map<String, Object> registry = map(view.get("registry"));
+      assertThat(registry).containsEntry("kind", "FileRegistry").containsEntry("source", "file:" + registryFile)
+          .containsEntry("problems", List.of()).containsEntry("readProblem", null);
+      long version = ((Number) registry.get("version")).longValue();
+      assertThat(view.get("identity")).isNull();
+      Map<String, Object> greeter = destination(view, "greeter");
+      assertThat(list(view.get("destinations"))).hasSize(1);
+      assertThat(greeter).containsEntry("known", true);
+      assertThat(map(greeter.get("circuit"))).containsEntry("state", "closed");
+      assertThat(map(greeter.get("retryBudget"))).containsEntry("ratio", 0.2).containsEntry("minPerSecond", 10)
+          .containsEntry("ttl", "10s").containsEntry("available", 100.0).containsEntry("throttled", false)
+          .containsEntry("refusedByBudget", 0L).containsEntry("refusedByThrottle", 0L);
+      assertThat(list(map(view.get("inbound")).get("callers"))).isEmpty();
+      assertThat(list(greeter.get("endpoints"))).singleElement().satisfies(e -> assertThat(e)
+          .containsEntry("address", "127.0.0.1:1").containsEntry("zone", "eu-1")
+          .containsEntry("labels", Map.of("version", "v1")).containsEntry("state", "serving"));
       // Reading the view made no destination.
       assertThat(mesh.destinations()).extracting(Destination::service).containsExactly("greeter");
 
@@ -144,12 +144,26 @@ class MeshActuatorAutoConfigurationTest {
                 - { address: 127.0.0.1:2, zone: eu-2 }
           """);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-          endpoint.mesh().destinations().get("greeter").endpoints()).hasSize(2));
-      MeshDescriptor changed = endpoint.mesh();
-      assertThat(changed.registry().version()).isGreaterThan(version);
-      assertThat(java.time.Instant.parse(changed.registry().lastApplied())).isBefore(java.time.Instant.now().plusSeconds(1));
-      assertThat(changed.destinations().get("greeter").version()).isEqualTo(changed.registry().version());
+          list(destination(endpoint.mesh(), "greeter").get("endpoints"))).hasSize(2));
+      Map<String, Object> changed = map(endpoint.mesh().get("registry"));
+      assertThat(((Number) changed.get("version")).longValue()).isGreaterThan(version);
+      assertThat(java.time.Instant.parse((String) changed.get("lastApplied"))).isBefore(java.time.Instant.now().plusSeconds(1));
     });
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> map(Object o) {
+    return (Map<String, Object>) o;
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> list(Object o) {
+    return (List<Map<String, Object>>) o;
+  }
+
+  static Map<String, Object> destination(Map<String, Object> view, String service) {
+    return list(view.get("destinations")).stream().filter(d -> service.equals(d.get("service"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no destination " + service + " in " + view));
   }
 
   @Test
@@ -165,8 +179,8 @@ class MeshActuatorAutoConfigurationTest {
       assertThat(refused.getDetails()).containsEntry("registrySource", "file:" + registryFile);
       assertThat((List<?>) refused.getDetails().get("reasons")).singleElement().asString()
           .contains("refused its latest document").contains("mesh.yaml");
-      assertThat(context.getBean(MeshEndpoint.class).mesh().registry().problems()).singleElement()
-          .satisfies(p -> assertThat(p.field()).isEqualTo("services.greeter.endpoints[0].address"));
+      assertThat(list(map(context.getBean(MeshEndpoint.class).mesh().get("registry")).get("problems"))).singleElement()
+          .satisfies(p -> assertThat(p).containsEntry("field", "services.greeter.endpoints[0].address"));
     });
   }
 
@@ -184,13 +198,13 @@ class MeshActuatorAutoConfigurationTest {
       assertThat((List<?>) health.health().getDetails().get("reasons")).singleElement().asString()
           .startsWith("the registry cannot be read; the last good document stays in force: cannot read registry")
           .contains("mesh.yaml");
-      assertThat(endpoint.mesh().registry().readProblem()).contains("mesh.yaml");
-      assertThat(endpoint.mesh().registry().problems()).isEmpty();
+      assertThat((String) map(endpoint.mesh().get("registry")).get("readProblem")).contains("mesh.yaml");
+      assertThat(list(map(endpoint.mesh().get("registry")).get("problems"))).isEmpty();
 
       Files.writeString(registryFile, document);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertThat(health.health().getStatus()).isEqualTo(Status.UP));
-      assertThat(endpoint.mesh().registry().readProblem()).isNull();
+      assertThat(map(endpoint.mesh().get("registry")).get("readProblem")).isNull();
     });
   }
 
@@ -214,7 +228,8 @@ class MeshActuatorAutoConfigurationTest {
       assertThat(expired.getStatus()).isEqualTo(Status.DOWN);
       assertThat(expired.getDetails().get("reasons").toString()).contains("expired");
 
-      assertThat(context.getBean(MeshEndpoint.class).mesh().identity().spiffeId()).endsWith("/service/frontend");
+      assertThat((String) map(context.getBean(MeshEndpoint.class).mesh().get("identity")).get("spiffeId"))
+          .endsWith("/service/frontend");
     });
   }
 
@@ -228,7 +243,8 @@ class MeshActuatorAutoConfigurationTest {
   @Test
   void aRegistryOtherThanAFileIsShownByItsStatus() {
     new WebApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshActuatorAutoConfiguration.class))
+        .withConfiguration(AutoConfigurations.of(MeshAutoConfiguration.class, MeshAdminAutoConfiguration.class,
+            MeshActuatorAutoConfiguration.class))
         .withPropertyValues("meshwork.service-name=frontend", "management.endpoints.web.exposure.include=meshwork")
         .withBean(Registry.class, () -> {
           InMemoryRegistry r = InMemoryRegistry.create();
@@ -236,20 +252,26 @@ class MeshActuatorAutoConfigurationTest {
           return r;
         })
         .run(context -> {
-          MeshDescriptor view = context.getBean(MeshEndpoint.class).mesh();
-          assertThat(view.registry().kind()).isEqualTo("InMemoryRegistry");
-          assertThat(view.registry().source()).isEqualTo("memory");
-          assertThat(view.registry().problems()).isEmpty();
+          Map<String, Object> registry = map(context.getBean(MeshEndpoint.class).mesh().get("registry"));
+          assertThat(registry).containsEntry("kind", "InMemoryRegistry").containsEntry("source", "memory")
+              .containsEntry("problems", List.of());
           assertThat(context.getBean(MeshHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
         });
   }
 
   @Configuration(proxyBeanMethods = false)
   static class OwnBeans {
+    final MeshState state;
     final MeshEndpoint endpoint;
 
     OwnBeans(Mesh mesh) {
-      this.endpoint = new MeshEndpoint(mesh);
+      this.state = MeshState.start(mesh);
+      this.endpoint = new MeshEndpoint(state);
+    }
+
+    @Bean(destroyMethod = "close")
+    MeshState ownMeshState() {
+      return state;
     }
 
     @Bean

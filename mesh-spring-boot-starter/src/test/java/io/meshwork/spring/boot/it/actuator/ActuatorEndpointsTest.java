@@ -86,34 +86,37 @@ class ActuatorEndpointsTest {
     String answer = restClients.build().get().uri("http://greeter/greetings/actuator").retrieve().body(String.class);
     assertThat(answer).isEqualTo("hello actuator");
 
+    // The same document as mesh-admin's /admin/state.json.
     Map<String, Object> view = get("/actuator/meshwork");
+    assertThat(view).containsEntry("schema", "meshwork.admin.state/1");
     assertThat((Map<String, Object>) view.get("service"))
         .containsEntry("name", "greeter").containsEntry("zone", "eu-1").containsEntry("tlsMode", "permissive");
     assertThat((Map<String, Object>) view.get("registry"))
         .containsEntry("kind", "FileRegistry").containsEntry("source", "file:" + REGISTRY)
         .containsEntry("problems", List.of());
     assertThat(view.get("identity")).isNull();
-    Map<String, Object> destinations = (Map<String, Object>) view.get("destinations");
-    assertThat(destinations).containsOnlyKeys("greeter");
-    Map<String, Object> greeter = (Map<String, Object>) destinations.get("greeter");
-    assertThat(greeter).containsEntry("known", true).containsEntry("circuitState", "CLOSED")
-        .containsEntry("inFlight", 0);
-    List<Map<String, Object>> endpoints = (List<Map<String, Object>>) greeter.get("endpoints");
-    assertThat(endpoints).singleElement().satisfies(e -> {
-      assertThat(e).containsEntry("address", "127.0.0.1:" + port).containsEntry("zone", "eu-1")
-          .containsEntry("ejected", false).containsEntry("attempts", 1).containsEntry("failures", 0);
-      assertThat(((Number) e.get("ewmaLatencyMillis")).doubleValue()).isPositive();
-      assertThat(e).containsEntry("notServing", false);
+    List<Map<String, Object>> destinations = (List<Map<String, Object>>) view.get("destinations");
+    assertThat(destinations).singleElement().satisfies(greeter -> {
+      assertThat(greeter).containsEntry("service", "greeter").containsEntry("known", true);
+      assertThat((Map<String, Object>) greeter.get("circuit")).containsEntry("state", "closed");
+      assertThat((Map<String, Object>) greeter.get("concurrency")).containsEntry("inFlight", 0);
+      List<Map<String, Object>> endpoints = (List<Map<String, Object>>) greeter.get("endpoints");
+      assertThat(endpoints).singleElement().satisfies(e -> {
+        assertThat(e).containsEntry("address", "127.0.0.1:" + port).containsEntry("zone", "eu-1")
+            .containsEntry("state", "serving").containsEntry("attempts", 1).containsEntry("failures", 0);
+        assertThat(((Number) e.get("ewmaMs")).doubleValue()).isPositive();
+      });
+      assertThat((Map<String, Object>) greeter.get("retryBudget")).containsEntry("ratio", 0.2)
+          .containsEntry("minPerSecond", 10).containsEntry("ttl", "10s").containsEntry("throttled", false)
+          .containsEntry("refusedByBudget", 0).containsEntry("refusedByThrottle", 0);
     });
-    assertThat((Map<String, Object>) greeter.get("retryBudget")).containsEntry("ratio", 0.2)
-        .containsEntry("minPerSecond", 10).containsEntry("ttl", "PT10S").containsEntry("throttled", false)
-        .containsEntry("refusedByBudget", 0).containsEntry("refusedByThrottle", 0).containsEntry("exhausted", 0);
     // The call came back in through the mesh's servlet filter, over plaintext: an anonymous caller.
-    assertThat((List<Map<String, Object>>) view.get("inboundCallers")).singleElement().satisfies(c -> {
-      assertThat(c).containsEntry("identity", "anonymous").containsEntry("refused", 0)
-          .containsEntry("refusedBy", Map.of());
+    Map<String, Object> inbound = (Map<String, Object>) view.get("inbound");
+    assertThat((List<Map<String, Object>>) inbound.get("callers")).singleElement().satisfies(c -> {
+      assertThat(c).containsEntry("identity", "anonymous").containsEntry("refusedTotal", 0)
+          .containsEntry("refused", Map.of());
       assertThat(((Number) c.get("accepted")).longValue()).isPositive();
-      assertThat(c).containsKey("lastSeenMillisAgo");
+      assertThat(c).containsKey("sinceLastSeenMs");
     });
 
     Map<String, Object> health = get("/actuator/health");

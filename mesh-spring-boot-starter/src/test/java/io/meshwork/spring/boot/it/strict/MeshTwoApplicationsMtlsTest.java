@@ -199,8 +199,9 @@ class MeshTwoApplicationsMtlsTest {
     int managementPort = Integer.parseInt(frontend.getEnvironment().getProperty("local.management.port"));
     Map<String, Object> view = get(managementPort, "/actuator/meshwork");
     @SuppressWarnings("unchecked")
-    Map<String, Object> greeter = (Map<String, Object>) ((Map<String, Object>) view.get("destinations")).get("greeter");
-    assertThat(greeter).as("destinations.greeter in %s", view).isNotNull().containsEntry("known", true);
+    Map<String, Object> greeter = ((List<Map<String, Object>>) view.get("destinations")).stream()
+        .filter(d -> "greeter".equals(d.get("service"))).findFirst().orElse(null);
+    assertThat(greeter).as("the greeter destination in %s", view).isNotNull().containsEntry("known", true);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> endpoints = (List<Map<String, Object>>) greeter.get("endpoints");
     // One endpoint: the greeter's two registrations (named ports http and grpc, same host) are

@@ -113,13 +113,13 @@ public final class SpringBootSample {
         service.path("name").asString(), service.path("trustDomain").asString(),
         service.path("tlsMode").asString(), registry.path("kind").asString(),
         registry.path("version").asString(), registry.path("problems"));
-    for (var destination : meshwork.path("destinations").properties()) {
-      JsonNode d = destination.getValue();
-      out.printf("  destination %s: timeout %s, load balancer %s, circuit %s%n", destination.getKey(),
-          d.path("timeout").asString(), d.path("loadBalancer").asString(), d.path("circuitState").asString());
+    for (JsonNode d : meshwork.path("destinations")) {
+      out.printf("  destination %s: timeout %s, load balancer %s, circuit %s%n", d.path("service").asString(),
+          d.path("timeout").asString(), d.path("loadBalancer").asString(), d.path("circuit").path("state").asString());
       for (JsonNode e : d.path("endpoints")) {
-        out.printf("    endpoint %s: %s attempts, %s failed, peak-EWMA %.1f ms%n", e.path("address").asString(),
-            e.path("attempts").asString(), e.path("failures").asString(), e.path("ewmaLatencyMillis").asDouble());
+        out.printf("    endpoint %s: %s, %s attempts, %s failed, peak-EWMA %.1f ms%n", e.path("address").asString(),
+            e.path("state").asString(), e.path("attempts").asString(), e.path("failures").asString(),
+            e.path("ewmaMs").asDouble());
       }
     }
   }

@@ -42,9 +42,10 @@ class SpringBootSampleTest {
     }
 
     // The frontend's mesh found greeter by the endpoint the greeter registered (the document lists none).
-    JsonNode greeter = result.meshwork().path("destinations").path("greeter");
+    JsonNode greeter = result.meshwork().path("destinations").get(0);
+    assertThat(greeter.path("service").asString()).isEqualTo("greeter");
     assertThat(greeter.path("known").asBoolean()).isTrue();
-    assertThat(greeter.path("timeout").asString()).isEqualTo("PT2S");
+    assertThat(greeter.path("timeout").asString()).isEqualTo("2s");
     assertThat(greeter.path("endpoints")).hasSize(1);
     JsonNode endpoint = greeter.path("endpoints").get(0);
     assertThat(endpoint.path("address").asString()).startsWith("127.0.0.1:");
