@@ -1,6 +1,7 @@
 package io.meshwork.samples;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.meshwork.admin.MeshAdmin;
 import io.meshwork.core.Deadline;
 import io.meshwork.core.EndpointStatus;
 import io.meshwork.core.Mesh;
@@ -55,21 +56,31 @@ import okhttp3.Response;
  * this process on 127.0.0.1 with the file registry; every number printed is measured.
  *
  * <p>Arguments: the registry template ({@code samples/mesh.yaml}; its 1808x ports are replaced by
- * free ones in a temporary copy) and optionally {@code --duration 20s} for the load phase.
+ * free ones in a temporary copy) and optionally {@code --duration 20s} for the load phase,
+ * {@code --admin-port 9901} for the frontend's admin server (dashboard at {@code /admin}; a free
+ * port when 9901 is taken) and {@code --keep-admin} to keep the dashboard up at the end until
+ * Enter is pressed.
  */
 public final class QuickStart {
   private static final String TEMPLATE_PORTS_PREFIX = "127.0.0.1:1808";
   private static final int THREADS = 4;
   private static final long PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20); // per thread: at most 50 calls/s
 
+  /** The admin server's port when free (Envoy's and Finagle's habit); else any free port. */
+  static final int ADMIN_PORT = 9901;
+
   private final Path template;
   private final Duration duration;
   private final PrintStream out;
+  private final int adminPort;
+  private final boolean keepAdmin;
 
-  private QuickStart(Path template, Duration duration, PrintStream out) {
+  private QuickStart(Path template, Duration duration, PrintStream out, int adminPort, boolean keepAdmin) {
     this.template = template;
     this.duration = duration;
     this.out = out;
+    this.adminPort = adminPort;
+    this.keepAdmin = keepAdmin;
   }
 
   public static void main(String[] args) throws Exception {
@@ -77,17 +88,37 @@ public final class QuickStart {
     // meshwork.access) is off; run with -Dorg.slf4j.simpleLogger.log.meshwork.access=debug to see it.
     Path template = Path.of("samples/mesh.yaml");
     Duration duration = Duration.ofSeconds(20);
+    int adminPort = ADMIN_PORT;
+    boolean keepAdmin = false;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--duration") && i + 1 < args.length) {
         duration = parseDuration(args[++i]);
       } else if (args[i].startsWith("--duration=")) {
         duration = parseDuration(args[i].substring("--duration=".length()));
+      } else if (args[i].equals("--admin-port") && i + 1 < args.length) {
+        adminPort = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--keep-admin")) {
+        keepAdmin = true;
+      } else if (args[i].startsWith("--")) {
+        throw new IllegalArgumentException("unknown option " + args[i]
+            + " (expected: [registry template] [--duration 20s] [--admin-port 9901] [--keep-admin])");
       } else {
         template = Path.of(args[i]);
       }
     }
-    new QuickStart(template, duration, System.out).run();
+    new QuickStart(template, duration, System.out, adminPort, keepAdmin).run();
     System.out.flush();
+  }
+
+  /** The frontend's admin server on {@link #adminPort}, or on any free port when it is taken. */
+  private MeshAdmin startAdmin(Mesh frontend) {
+    try {
+      return MeshAdmin.start(frontend, adminPort);
+    } catch (RuntimeException taken) {
+      if (adminPort == 0) throw taken;
+      out.printf("admin port %d is taken (%s); using a free one%n", adminPort, taken.getMessage());
+      return MeshAdmin.start(frontend, 0);
+    }
   }
 
   static Duration parseDuration(String s) {
@@ -182,6 +213,8 @@ public final class QuickStart {
       Mesh frontend = Mesh.builder().serviceName("frontend").zone("a").registry(registry)
           .meterRegistry(frontendMeters).addListener(listener).identity(MeshTls.developmentCa(caFolder)).build();
       closeLast.add(frontend);
+      MeshAdmin admin = startAdmin(frontend);
+      closeLast.add(admin);
       Mesh greeter = workload("greeter", registry, caFolder, closeLast);
       Mesh backend = workload("backend", registry, caFolder, closeLast);
       Mesh intruder = workload("intruder", registry, caFolder, closeLast);
@@ -206,8 +239,10 @@ public final class QuickStart {
       out.printf("Meshwork quick start: registry %s (from %s), trust domain %s, tls %s%n",
           registryFile, template, registry.document().mesh().trustDomain(), tlsMode);
       out.printf("development CA: %s; workload certificates for frontend, greeter, backend, intruder%n", caFolder);
-      out.printf("greeter replicas on 127.0.0.1: %d healthy (~5 ms), %d slow (~80 ms), %d flaky (503 on ~30 %%); backend %d%n%n",
+      out.printf("greeter replicas on 127.0.0.1: %d healthy (~5 ms), %d slow (~80 ms), %d flaky (503 on ~30 %%); backend %d%n",
           ports[0], ports[1], ports[2], ports[3]);
+      out.printf("dashboard: %sadmin  (the frontend's mesh, live while the demo runs%s)%n%n", admin.uri(),
+          keepAdmin ? "; it stays up at the end until you press Enter" : "; --keep-admin keeps it up at the end");
 
       long calls = load(client, frontendMeters);
       table(frontend, frontendMeters, calls, ports, replicas, versions, tlsMode);
@@ -224,6 +259,11 @@ public final class QuickStart {
       headerRoute(client);
       accessPolicy(registry, tlsMode, intruderClient);
       deadline(client, frontend);
+      if (keepAdmin) {
+        out.printf("%ndashboard still up at %sadmin; press Enter to stop%n", admin.uri());
+        out.flush();
+        System.in.read();
+      }
     } finally {
       for (int i = closeLast.size() - 1; i >= 0; i--) {
         try {

@@ -43,6 +43,10 @@ class QuickStartTest {
     // 8-12 s on an idle 2-core machine, 22 s at a load average of 15; the bound leaves room for worse.
     assertThat(seconds).isLessThan(45);
     assertThat(out).contains("tls strict").contains("calls in ").contains("Done in ");
+    // The dashboard's address, printed before the load so a new user can open it while it runs.
+    Matcher dashboard = Pattern.compile("dashboard: http://127\\.0\\.0\\.1:(\\d+)/admin").matcher(out);
+    assertThat(dashboard.find()).as("dashboard line in:%n%s", out).isTrue();
+    assertThat(out.indexOf("dashboard: ")).isLessThan(out.indexOf("calls in "));
 
     Matcher m = ROW.matcher(out);
     Map<String, Double> share = new java.util.HashMap<>();
