@@ -1,5 +1,6 @@
 package io.meshwork.samples.zookeeper;
 
+import io.meshwork.admin.MeshAdmin;
 import io.meshwork.core.Destination;
 import io.meshwork.core.Mesh;
 import io.meshwork.http.MeshHttp;
@@ -71,6 +72,8 @@ public final class FrontendProcess {
             .owner("frontend-" + ProcessHandle.current().pid())
             .sessionTimeout(session).connectionTimeout(Duration.ofMillis(Math.min(3_000, session.toMillis()))).build();
         Mesh mesh = Mesh.builder().serviceName("frontend").registry(registry).meterRegistry(new SimpleMeterRegistry()).build()) {
+      MeshAdmin admin = MeshAdmin.start(mesh, 0);
+      System.out.printf("dashboard: %sadmin (the mesh-wide map reads each greeter's own admin server)%n", admin.uri());
       OkHttpClient client = MeshHttp.client(mesh);
       Destination greeter = mesh.destination("greeter");
       Thread watcher = new Thread(() -> watch(greeter), "frontend-endpoints");
@@ -104,6 +107,7 @@ public final class FrontendProcess {
       summary(killed, killedAddress, total);
       client.dispatcher().executorService().shutdown();
       client.connectionPool().evictAll();
+      admin.close();
     }
   }
 

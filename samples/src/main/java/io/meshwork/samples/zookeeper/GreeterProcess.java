@@ -1,5 +1,6 @@
 package io.meshwork.samples.zookeeper;
 
+import io.meshwork.admin.MeshAdmin;
 import io.meshwork.core.Mesh;
 import io.meshwork.http.MeshHttp;
 import io.meshwork.http.MeshHttpServer;
@@ -39,6 +40,9 @@ public final class GreeterProcess {
         .connectionTimeout(Duration.ofMillis(Math.min(3_000, sessionMillis)))
         .build();
     Mesh mesh = Mesh.builder().serviceName("greeter").registry(registry).meterRegistry(new SimpleMeterRegistry()).build();
+    // Before the server registers, so its registration announces the admin port: the frontend's
+    // dashboard then reads this process's state too (its mesh-wide map).
+    MeshAdmin admin = MeshAdmin.start(mesh, 0);
     MeshHttpServer[] holder = new MeshHttpServer[1];
     MeshHttpServer server = MeshHttp.server(mesh).bind("127.0.0.1", 0).register(true)
         .handler("/hello", exchange -> {
@@ -52,14 +56,15 @@ public final class GreeterProcess {
     holder[0] = server;
     Thread closer = new Thread(() -> {
       server.close();
+      admin.close();
       mesh.close();
       registry.close();
       System.out.println("closed: server stopped, registration withdrawn, session closed");
       System.out.flush();
     }, name + "-shutdown");
     Runtime.getRuntime().addShutdownHook(closer);
-    System.out.printf("pid %d serving http://127.0.0.1:%d/hello, registered as an endpoint of greeter%n",
-        ProcessHandle.current().pid(), server.port());
+    System.out.printf("pid %d serving http://127.0.0.1:%d/hello, registered as an endpoint of greeter; dashboard %sadmin%n",
+        ProcessHandle.current().pid(), server.port(), admin.uri());
     System.out.flush();
     if (waitForStop(System.in)) {
       System.exit(0); // runs the shutdown hook: a clean stop

@@ -45,6 +45,8 @@ class MultiProcessDemoTest {
 
     // Discovery: the frontend saw all three greeters register before the load.
     assertThat(text).contains("greeter endpoints in my view:").contains("LOAD START: 3 greeters discovered");
+    assertThat(text).as("each process runs its admin server").contains("dashboard: http://127.0.0.1:")
+        .contains("dashboard http://127.0.0.1:");
     Map<String, Long> before = counts(m.group("before"));
     assertThat(before).containsOnlyKeys("greeter-1", "greeter-2", "greeter-3");
     assertThat(before.values()).allMatch(n -> n > 0);
