@@ -125,7 +125,7 @@ class MeshActuatorAutoConfigurationTest {
       assertThat(list(view.get("destinations"))).hasSize(1);
       assertThat(greeter).containsEntry("known", true);
       assertThat(map(greeter.get("circuit"))).containsEntry("state", "closed");
-      assertThat(map(greeter.get("retryBudget"))).containsEntry("ratio", 0.2).containsEntry("minPerSecond", 10)
+      assertThat(map(greeter.get("retryBudget"))).containsEntry("ratio", 0.2).containsEntry("minPerSecond", 10L)
           .containsEntry("ttl", "10s").containsEntry("available", 100.0).containsEntry("throttled", false)
           .containsEntry("refusedByBudget", 0L).containsEntry("refusedByThrottle", 0L);
       assertThat(list(map(view.get("inbound")).get("callers"))).isEmpty();
