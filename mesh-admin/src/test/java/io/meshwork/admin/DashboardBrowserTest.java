@@ -1,0 +1,267 @@
+package io.meshwork.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.json.Json;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard page in a real headless chromium, against {@link DashboardFixtureServer}: the
+ * page's own HTML and script, the contract's sample {@code state.json}/{@code mesh.json} and a
+ * live event stream. Asserts what a person would read: the endpoint table, the service map, the
+ * event list, the registry's refusal, and that the page fetches nothing outside its process.
+ */
+class DashboardBrowserTest {
+
+  private static HeadlessChromium chromium;
+  private DashboardFixtureServer fixture;
+
+  @BeforeAll
+  static void startBrowser() {
+    chromium = HeadlessChromium.start();
+  }
+
+  @AfterAll
+  static void quitBrowser() {
+    if (chromium != null) {
+      chromium.close();
+    }
+  }
+
+  @BeforeEach
+  void startFixture() throws Exception {
+    fixture = new DashboardFixtureServer(DashboardFixtureServer.resource("/io/meshwork/admin/fixture-state.json"),
+        DashboardFixtureServer.resource("/io/meshwork/admin/fixture-mesh.json"));
+  }
+
+  @AfterEach
+  void stopFixture() {
+    chromium.driver.get("about:blank");
+    fixture.close();
+  }
+
+  @Test
+  void showsTheEndpointTableTheMapAndTheEventsOfTheProcess() {
+    fixture.emit("registry-updated", event("registry-updated", null, null, "version 7"));
+    WebDriver driver = chromium.driver;
+    driver.get(fixture.uri() + "admin");
+
+    String ejected = "#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"]";
+    String serving = "#endpoints-greeter tr[data-address=\"127.0.0.1:8082\"]";
+    waitFor(By.cssSelector(ejected));
+    assertThat(attribute(ejected, "data-state")).isEqualTo("ejected");
+    assertThat(text(ejected + " [data-col=state]")).isEqualTo("EJECTED");
+    assertThat(text(ejected + " [data-col=ejections]")).isEqualTo("1");
+    assertThat(text(ejected + " [data-col=ejected-for]")).isEqualTo("4 s");
+    assertThat(text(ejected + " [data-col=success]")).isEqualTo("75.0%");
+    assertThat(text(ejected + " [data-col=labels]")).isEqualTo("version=v1");
+    assertThat(text(serving + " [data-col=weight]")).isEqualTo("100");
+    assertThat(style(ejected + " td", "backgroundColor")).as("an ejected row is highlighted")
+        .isEqualTo("rgb(253, 236, 236)");
+    assertThat(style(serving + " td", "backgroundColor")).isEqualTo("rgba(0, 0, 0, 0)");
+    // The EWMA bar is scaled to the slowest endpoint: 9.5 ms is full, 1.3 ms about 14 %.
+    assertThat(attribute(ejected + " .bar span", "style")).isEqualTo("width:100.0%");
+    assertThat(attribute(serving + " .bar span", "style")).isEqualTo("width:13.7%");
+
+    assertThat(text("#dest-greeter [data-metric=rps] .v")).isEqualTo("29.8");
+    assertThat(text("#dest-greeter [data-metric=success] .v")).isEqualTo("97.0%");
+    assertThat(text("#dest-greeter [data-metric=p99] .v")).isEqualTo("7.90 ms");
+    assertThat(text("#dest-greeter .circuit")).isEqualTo("breaker HALF-OPEN probe in 2 s");
+    assertThat(text("#dest-greeter [data-gauge=\"retry budget\"]")).contains("12.0 retries available (min 10/s");
+    assertThat(text("#dest-greeter [data-gauge=concurrency]")).contains("3 in flight of 1000");
+
+    assertThat(text("#service-name")).isEqualTo("frontend");
+    assertThat(text("#spiffe-id")).isEqualTo("spiffe://meshwork.local/ns/default/sa/frontend");
+    assertThat(text("#cert-left")).isEqualTo("EXPIRES IN 59M 59S");
+    WebElement problems = driver.findElement(By.id("registry-problems"));
+    assertThat(problems.isDisplayed()).isTrue();
+    assertThat(problems.getText())
+        .isEqualTo("registry document refused: /tmp/mesh.yaml:4:9: timeout: not a duration: 2x (expected e.g. 250ms, 2s)");
+    assertThat(problems.getCssValue("color")).as("problems in red").isEqualTo("rgba(198, 40, 40, 1)");
+
+    waitFor(By.cssSelector("#map [data-edge=\"frontend->greeter\"]"));
+    assertThat(text("#map [data-edge=\"frontend->greeter\"] text")).isEqualTo("29.8/s · 97.0%");
+    assertThat(text("#map [data-edge=\"loadgen->frontend\"] text")).isEqualTo("3.0/s · 2 refused");
+    assertThat(text("#callers tr[data-caller=loadgen] [data-col=refused]")).isEqualTo("2 (access-denied 2)");
+
+    waitFor(By.cssSelector("#mesh-map [data-node=greeter]"));
+    assertThat(attribute("#mesh-map [data-node=greeter]", "data-status")).isEqualTo("unreachable");
+    assertThat(text("#mesh-map [data-node=greeter] .sub")).isEqualTo("unreachable");
+    assertThat(text("#mesh-map [data-edge=\"frontend->greeter\"] text")).isEqualTo("29.8/s · 97.0%");
+    assertThat(text("#mesh-map [data-edge=\"frontend->audit\"] text")).isEqualTo("1.0/s · 100%");
+    assertThat(text("#mesh-map [data-node=audit] .sub")).isEqualTo("no admin port announced");
+
+    // The replayed event, then one sent while the page is open, newest first.
+    waitFor(By.cssSelector("#events li[data-type=registry-updated]"));
+    awaitStreamConnected();
+    fixture.emit("ejected", event("ejected", "greeter", "127.0.0.1:8081", "ejected for 5000 ms (1 in a row)"));
+    WebElement event = waitFor(By.cssSelector("#events li[data-type=ejected]"));
+    assertThat(event.getAttribute("data-endpoint")).isEqualTo("127.0.0.1:8081");
+    assertThat(event.getText()).contains("greeter 127.0.0.1:8081").contains("ejected for 5000 ms (1 in a row)");
+    assertThat(driver.findElements(By.cssSelector("#events li")).stream().map(e -> e.getAttribute("data-type")))
+        .containsExactly("ejected", "registry-updated");
+  }
+
+  @Test
+  void followsTheStateAtTheSlashAddressAndKeepsTheEventListBounded() {
+    WebDriver driver = chromium.driver;
+    driver.get(fixture.uri() + "admin/");
+    waitFor(By.cssSelector("#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"][data-state=ejected]"));
+
+    fixture.state(DashboardFixtureServer.resource("/io/meshwork/admin/fixture-state.json")
+        .replace("\"state\": \"ejected\"", "\"state\": \"serving\"")
+        .replace("\"ejectedForMs\": 4200", "\"ejectedForMs\": 0"));
+    waitFor(By.cssSelector("#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"][data-state=serving]"));
+    assertThat(text("#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"] [data-col=ejected-for]")).isEqualTo("–");
+
+    awaitStreamConnected();
+    for (int i = 1; i <= 250; i++) {
+      fixture.emit("call-refused", event("call-refused", "greeter", null, "circuit open #" + i));
+    }
+    new WebDriverWait(driver, Duration.ofSeconds(15)).until(d ->
+        "(250 received, latest 200 shown)".equals(attribute("#events-count", "textContent")));
+    List<WebElement> items = driver.findElements(By.cssSelector("#events li"));
+    assertThat(items).hasSize(200);
+    assertThat(items.get(0).getText()).endsWith("circuit open #250");
+    assertThat(items.get(199).getText()).endsWith("circuit open #51");
+    assertThat(fixture.requested()).contains("/admin/state.json", "/admin/mesh.json", "/admin/events");
+  }
+
+  @Test
+  void showsTextFromTheJsonAsTextNeverAsMarkup() {
+    WebDriver driver = chromium.driver;
+    driver.get(fixture.uri() + "admin");
+    String hostile = "<img src=x onerror=\"window.__xss=1\">";
+    String table = "table[data-service='" + hostile.replace("'", "\\'") + "']";
+    waitFor(By.cssSelector(table));
+    assertThat(attribute(table, "id")).isEqualTo("endpoints-" + hostile);
+    assertThat(driver.findElement(By.cssSelector("#destinations")).getText()).contains(hostile);
+    assertThat(driver.findElements(By.tagName("img"))).as("no element made from the JSON's text").isEmpty();
+    // A javascript: admin URL is not turned into a link; an http one is.
+    assertThat(driver.findElements(By.cssSelector("#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"] a"))).isEmpty();
+    assertThat(driver.findElement(By.cssSelector("#endpoints-greeter tr[data-address=\"127.0.0.1:8082\"] a"))
+        .getAttribute("href")).isEqualTo("http://127.0.0.1:9902/admin");
+    assertThat(((JavascriptExecutor) driver).executeScript("return window.__xss === undefined")).isEqualTo(true);
+  }
+
+  @Test
+  void fetchesNothingOutsideItsOwnProcess() throws Exception {
+    // The page as served: no absolute URL at all (the SVG namespace is read from the DOM).
+    HttpResponse<String> page = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(fixture.uri() + "admin")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(absoluteUrls(page.body())).as("absolute URLs in dashboard.html").isEmpty();
+    assertThat(page.body()).doesNotContainIgnoringCase("<link rel=\"stylesheet\"")
+        .doesNotContainIgnoringCase("<script src").doesNotContainIgnoringCase("@import")
+        .doesNotContainIgnoringCase("@font-face");
+
+    WebDriver driver = chromium.driver;
+    chromium.driver.manage().logs().get(LogType.PERFORMANCE); // drop what earlier tests left
+    driver.get(fixture.uri() + "admin");
+    waitFor(By.cssSelector("#mesh-map [data-node=greeter]"));
+    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> fixture.requested().stream()
+        .filter("/admin/state.json"::equals).count() >= 2);
+
+    String origin = "http://127.0.0.1:" + fixture.uri().getPort();
+    List<String> requested = new ArrayList<>();
+    for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE)) {
+      Map<String, Object> message = JSON.toType(entry.getMessage(), Json.MAP_TYPE);
+      Map<?, ?> inner = (Map<?, ?>) message.get("message");
+      if ("Network.requestWillBeSent".equals(inner.get("method"))) {
+        requested.add((String) ((Map<?, ?>) ((Map<?, ?>) inner.get("params")).get("request")).get("url"));
+      }
+    }
+    assertThat(requested).as("requests seen by chromium's network log")
+        .contains(origin + "/admin", origin + "/admin/state.json", origin + "/admin/mesh.json", origin + "/admin/events")
+        .allSatisfy(u -> assertThat(u).startsWith(origin + "/admin"));
+    @SuppressWarnings("unchecked")
+    List<String> entries = (List<String>) ((JavascriptExecutor) driver)
+        .executeScript("return performance.getEntries().map(e => e.name).filter(n => /^[a-z]+:/.test(n))");
+    assertThat(entries).as("performance.getEntries()").isNotEmpty()
+        .allSatisfy(u -> assertThat(u).startsWith(origin + "/admin"));
+    assertThat(fixture.requested()).as("paths asked of the server")
+        .allSatisfy(p -> assertThat(p).isIn("/admin", "/admin/state.json", "/admin/mesh.json", "/admin/events"));
+  }
+
+  private static final Json JSON = new Json();
+  private static final Pattern ABSOLUTE_URL = Pattern.compile("(?i)(?:https?:)?//[a-z0-9-]+(?:\\.[a-z0-9-]+)+");
+
+  static List<String> absoluteUrls(String text) {
+    List<String> found = new ArrayList<>();
+    Matcher m = Pattern.compile("(?i)https?://\\S+").matcher(text);
+    while (m.find()) {
+      found.add(m.group());
+    }
+    Matcher protocolRelative = ABSOLUTE_URL.matcher(text);
+    while (protocolRelative.find()) {
+      if (!protocolRelative.group().toLowerCase().startsWith("http")) {
+        found.add(protocolRelative.group());
+      }
+    }
+    return found;
+  }
+
+  private void awaitStreamConnected() {
+    new WebDriverWait(chromium.driver, Duration.ofSeconds(10)).until(d -> fixture.connectedStreams() > 0);
+  }
+
+  private static String event(String type, String service, String endpoint, String detail) {
+    StringBuilder b = new StringBuilder("{\"type\":\"").append(type).append("\",\"at\":\"2026-12-08T04:00:00.123Z\"");
+    if (service != null) {
+      b.append(",\"service\":\"").append(service).append('"');
+    }
+    if (endpoint != null) {
+      b.append(",\"endpoint\":\"").append(endpoint).append('"');
+    }
+    return b.append(",\"detail\":\"").append(detail).append("\"}").toString();
+  }
+
+  private static WebElement waitFor(By by) {
+    return new WebDriverWait(chromium.driver, Duration.ofSeconds(15))
+        .ignoring(StaleElementReferenceException.class)
+        .until(d -> {
+          List<WebElement> found = d.findElements(by);
+          return found.isEmpty() ? null : found.get(0);
+        });
+  }
+
+  private static String text(String css) {
+    return (String) ((JavascriptExecutor) chromium.driver).executeScript(
+        "const e = document.querySelector(arguments[0]); return e === null ? null : (e instanceof HTMLElement ? e.innerText : e.textContent).trim()", css);
+  }
+
+  private static String style(String css, String property) {
+    return (String) ((JavascriptExecutor) chromium.driver).executeScript(
+        "const e = document.querySelector(arguments[0]); return e === null ? null : getComputedStyle(e)[arguments[1]]",
+        css, property);
+  }
+
+  private static String attribute(String css, String name) {
+    return (String) ((JavascriptExecutor) chromium.driver).executeScript(
+        "const e = document.querySelector(arguments[0]);"
+            + " return e === null ? null : arguments[1] === 'textContent' ? e.textContent : e.getAttribute(arguments[1])",
+        css, name);
+  }
+}
