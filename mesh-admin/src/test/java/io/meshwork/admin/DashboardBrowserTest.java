@@ -63,7 +63,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void showsTheEndpointTableTheMapAndTheEventsOfTheProcess() {
+  void showsTheEndpointTableTheMapAndTheEventsOfTheProcess() throws Exception {
     fixture.emit("registry-updated", event("registry-updated", null, null, "version 7"));
     WebDriver driver = chromium.driver;
     driver.get(fixture.uri() + "admin");
@@ -94,7 +94,7 @@ class DashboardBrowserTest {
 
     assertThat(text("#service-name")).isEqualTo("frontend");
     assertThat(text("#spiffe-id")).isEqualTo("spiffe://meshwork.local/ns/default/sa/frontend");
-    assertThat(text("#cert-left")).isEqualTo("EXPIRES IN 59M 59S");
+    assertThat(text("#cert-left")).isEqualTo("expires in 59m 59s");
     WebElement problems = driver.findElement(By.id("registry-problems"));
     assertThat(problems.isDisplayed()).isTrue();
     assertThat(problems.getText())
@@ -111,7 +111,7 @@ class DashboardBrowserTest {
     assertThat(text("#mesh-map [data-node=greeter] .sub")).isEqualTo("unreachable");
     assertThat(text("#mesh-map [data-edge=\"frontend->greeter\"] text")).isEqualTo("29.8/s · 97.0%");
     assertThat(text("#mesh-map [data-edge=\"frontend->audit\"] text")).isEqualTo("1.0/s · 100%");
-    assertThat(text("#mesh-map [data-node=audit] .sub")).isEqualTo("no admin port announced");
+    assertThat(text("#mesh-map [data-node=audit] .sub")).isEqualTo("no admin port");
 
     // The replayed event, then one sent while the page is open, newest first.
     waitFor(By.cssSelector("#events li[data-type=registry-updated]"));
@@ -122,6 +122,7 @@ class DashboardBrowserTest {
     assertThat(event.getText()).contains("greeter 127.0.0.1:8081").contains("ejected for 5000 ms (1 in a row)");
     assertThat(driver.findElements(By.cssSelector("#events li")).stream().map(e -> e.getAttribute("data-type")))
         .containsExactly("ejected", "registry-updated");
+    chromium.screenshot(System.getProperty("meshwork.dashboard.fixture-screenshot"));
   }
 
   @Test

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import org.awaitility.Awaitility;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -64,7 +63,9 @@ final class HeadlessChromium implements AutoCloseable {
         .build();
     ChromeDriver driver = new ChromeDriver(service, options);
     try {
-      driver.manage().window().setSize(new Dimension(1280, 900));
+      // A viewport of exactly 1280×900, whatever the headless window's own bars take.
+      driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+          Map.of("width", 1280, "height", 900, "deviceScaleFactor", 1, "mobile", false));
       driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
       driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
     } catch (RuntimeException e) {
@@ -73,6 +74,20 @@ final class HeadlessChromium implements AutoCloseable {
       throw e;
     }
     return new HeadlessChromium(service, driver);
+  }
+
+  /**
+   * Saves a PNG of the window to {@code target} when it is not null (the tests pass a path
+   * from a system property, so that CI does not write screenshots on every run).
+   */
+  void screenshot(String target) throws java.io.IOException {
+    if (target == null || target.isBlank()) {
+      return;
+    }
+    byte[] png = driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+    Path path = Path.of(target).toAbsolutePath();
+    Files.createDirectories(path.getParent());
+    Files.write(path, png);
   }
 
   /** The processes this JVM started that are still alive (chromedriver, chromium and helpers). */
