@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -112,6 +114,9 @@ class DashboardBrowserTest {
     assertThat(text("#mesh-map [data-edge=\"frontend->greeter\"] text")).isEqualTo("29.8/s · 97.0%");
     assertThat(text("#mesh-map [data-edge=\"frontend->audit\"] text")).isEqualTo("1.0/s · 100%");
     assertThat(text("#mesh-map [data-node=audit] .sub")).isEqualTo("no admin port");
+    assertThat(text("#mesh-map [data-edge=\"loadgen->frontend\"] text")).as("a caller without an admin port")
+        .isEqualTo("3.0/s");
+    assertThat(text("#mesh-map [data-node=loadgen] .sub")).isEqualTo("no admin port");
 
     // The replayed event, then one sent while the page is open, newest first.
     waitFor(By.cssSelector("#events li[data-type=registry-updated]"));
@@ -204,6 +209,76 @@ class DashboardBrowserTest {
         .allSatisfy(u -> assertThat(u).startsWith(origin + "/admin"));
     assertThat(fixture.requested()).as("paths asked of the server")
         .allSatisfy(p -> assertThat(p).isIn("/admin", "/admin/state.json", "/admin/mesh.json", "/admin/events"));
+  }
+
+  /**
+   * The page served by a real {@link MeshAdmin} over a running mesh (see
+   * {@link DashboardScenario}): loadgen calls frontend, frontend calls three greeters; one greeter
+   * is killed. frontend's dashboard shows that endpoint ejected once, the frontend-to-greeter
+   * edge with its rate, loadgen as a caller, the ejection in the event stream, and the dead
+   * greeter's admin server as unreachable on the mesh map. Saves the screenshot in the README
+   * when {@code -Dmeshwork.dashboard.screenshot=<png>} is set.
+   */
+  @Test
+  void showsAKilledEndpointEjectedOnARunningMesh(@TempDir Path dir) throws Exception {
+    try (DashboardScenario mesh = new DashboardScenario(dir.resolve("ca"), 3).startTrickle(50)) {
+      List<String> addresses = mesh.greeters.stream().map(DashboardScenario.Greeter::address).sorted().toList();
+      chromium.driver.get(mesh.frontendAdmin.uri() + "admin");
+      try {
+        watchTheScenario(mesh, addresses);
+      } catch (AssertionError | RuntimeException e) {
+        // What the page saw, for whoever reads the failure (target/ is not committed).
+        chromium.screenshot("target/dashboard-failure.png");
+        for (String doc : List.of("state.json", "mesh.json")) {
+          HttpResponse<Path> r = HttpClient.newHttpClient().send(
+              HttpRequest.newBuilder(mesh.frontendAdmin.uri().resolve("admin/" + doc)).build(),
+              HttpResponse.BodyHandlers.ofFile(Path.of("target", "dashboard-failure-" + doc)));
+          e.addSuppressed(new AssertionError("saved " + r.body() + " (HTTP " + r.statusCode() + ")"));
+        }
+        throw e;
+      }
+      chromium.screenshot(System.getProperty("meshwork.dashboard.screenshot"));
+    }
+  }
+
+  private void watchTheScenario(DashboardScenario mesh, List<String> addresses) {
+    WebDriver driver = chromium.driver;
+    String greeter = "#endpoints-greeter tr[data-address=\"%s\"]";
+    for (String address : addresses) {
+      waitFor(By.cssSelector(greeter.formatted(address) + "[data-state=serving]"));
+    }
+    new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> mesh.ok.get() >= 20);
+
+    String victim = mesh.kill(1);
+    String row = greeter.formatted(victim);
+    waitFor(By.cssSelector(row + "[data-state=ejected]"));
+    assertThat(text(row + " [data-col=ejections]")).isEqualTo("1");
+    assertThat(text(row + " [data-col=labels]")).isEqualTo("version=v1");
+    for (String other : addresses) {
+      if (!other.equals(victim)) {
+        assertThat(attribute(greeter.formatted(other), "data-state")).isEqualTo("serving");
+      }
+    }
+
+    String edge = "#map [data-edge=\"frontend->greeter\"] text";
+    new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> {
+      String label = text(edge);
+      return label != null && label.matches("[0-9.]+/s · [0-9.]+%") && !label.startsWith("0.0/s");
+    });
+    new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> text("#callers tr[data-caller=loadgen]") != null);
+    assertThat(text("#service-name")).isEqualTo("frontend");
+    assertThat(text("#spiffe-id")).startsWith("spiffe://meshwork.local/").endsWith("frontend");
+
+    // mesh.json is polled every 5 s and cached 2 s by the server.
+    new WebDriverWait(driver, Duration.ofSeconds(20)).until(d ->
+        "greeter".equals(attribute("#mesh-map [data-node=greeter]", "data-node"))
+            && String.valueOf(text("#mesh-map [data-node=greeter] .sub")).contains("unreachable"));
+    assertThat(text("#mesh-map [data-node=greeter] .sub")).isEqualTo("1 of 3 unreachable");
+    assertThat(text("#mesh-map [data-edge=\"frontend->greeter\"] text")).matches("[0-9.]+/s · [0-9.]+%");
+    assertThat(mesh.failed.get()).as("calls that failed while a greeter died (retries hide it)").isZero();
+    WebElement event = waitFor(By.cssSelector("#events li[data-type=ejected][data-endpoint=\"" + victim + "\"]"));
+    assertThat(event.getAttribute("data-service")).isEqualTo("greeter");
+    assertThat(event.getText()).contains("greeter " + victim);
   }
 
   private static final Json JSON = new Json();
