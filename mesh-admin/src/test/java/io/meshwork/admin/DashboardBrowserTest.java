@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,6 +115,9 @@ class DashboardBrowserTest {
     assertThat(text("#mesh-map [data-edge=\"frontend->greeter\"] text")).isEqualTo("29.8/s · 97.0%");
     assertThat(text("#mesh-map [data-edge=\"frontend->audit\"] text")).isEqualTo("1.0/s · 100%");
     assertThat(text("#mesh-map [data-node=audit] .sub")).isEqualTo("no admin port");
+    assertThat(text("#mesh-summary")).as("frontend, listed again as a peer, counts once")
+        .isEqualTo("2 processes, 1 unreachable");
+    assertThat(text("#mesh-map [data-node=frontend] .sub")).isEqualTo("1 process");
     assertThat(text("#mesh-map [data-edge=\"loadgen->frontend\"] text")).as("a caller without an admin port")
         .isEqualTo("3.0/s");
     assertThat(text("#mesh-map [data-node=loadgen] .sub")).isEqualTo("no admin port");
@@ -230,10 +234,11 @@ class DashboardBrowserTest {
         // What the page saw, for whoever reads the failure (target/ is not committed).
         chromium.screenshot("target/dashboard-failure.png");
         for (String doc : List.of("state.json", "mesh.json")) {
-          HttpResponse<Path> r = HttpClient.newHttpClient().send(
+          HttpResponse<String> r = HttpClient.newHttpClient().send(
               HttpRequest.newBuilder(mesh.frontendAdmin.uri().resolve("admin/" + doc)).build(),
-              HttpResponse.BodyHandlers.ofFile(Path.of("target", "dashboard-failure-" + doc)));
-          e.addSuppressed(new AssertionError("saved " + r.body() + " (HTTP " + r.statusCode() + ")"));
+              HttpResponse.BodyHandlers.ofString());
+          Path saved = Files.writeString(Path.of("target", "dashboard-failure-" + doc), r.body());
+          e.addSuppressed(new AssertionError("saved " + saved + " (HTTP " + r.statusCode() + ")"));
         }
         throw e;
       }
