@@ -258,6 +258,7 @@ class DashboardBrowserTest {
     String row = greeter.formatted(victim);
     waitFor(By.cssSelector(row + "[data-state=ejected]"));
     assertThat(text(row + " [data-col=ejections]")).isEqualTo("1");
+    assertThat(text(row + " [data-col=ejected-for]")).as("30 s ejection, counting down").matches("[1-3]?[0-9] s");
     assertThat(text(row + " [data-col=labels]")).isEqualTo("version=v1");
     for (String other : addresses) {
       if (!other.equals(victim)) {
