@@ -219,8 +219,8 @@ class DashboardBrowserTest {
    * The page served by a real {@link MeshAdmin} over a running mesh (see
    * {@link DashboardScenario}): loadgen calls frontend, frontend calls three greeters; one greeter
    * is killed. frontend's dashboard shows that endpoint ejected once, the frontend-to-greeter
-   * edge with its rate, loadgen as a caller, the ejection in the event stream, and the dead
-   * greeter's admin server as unreachable on the mesh map. Saves the screenshot in the README
+   * edge with its rate, loadgen as a caller, the ejection in the event stream, the dead
+   * greeter's admin server as unreachable on the mesh map, and quotes' breaker open. Saves the screenshot in the README
    * when {@code -Dmeshwork.dashboard.screenshot=<png>} is set.
    */
   @Test
@@ -285,6 +285,12 @@ class DashboardBrowserTest {
     WebElement event = waitFor(By.cssSelector("#events li[data-type=ejected][data-endpoint=\"" + victim + "\"]"));
     assertThat(event.getAttribute("data-service")).isEqualTo("greeter");
     assertThat(event.getText()).contains("greeter " + victim);
+
+    // quotes answered 503 to its first calls: its breaker is open, and the map says so.
+    waitFor(By.cssSelector("#dest-quotes .circuit .pill[data-state=open]"));
+    assertThat(text("#dest-quotes .probe-in")).matches("probe in [0-9]+ s");
+    assertThat(attribute("#map [data-node=quotes]", "class")).contains("bad");
+    assertThat(text("#events li[data-type=circuit][data-service=quotes] .detail")).isEqualTo("closed -> open");
   }
 
   private static final Json JSON = new Json();

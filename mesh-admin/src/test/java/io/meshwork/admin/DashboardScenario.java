@@ -2,8 +2,10 @@ package io.meshwork.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.meshwork.core.Mesh;
+import io.meshwork.core.model.CircuitBreakerPolicy;
 import io.meshwork.core.model.ClientPolicy;
 import io.meshwork.core.model.Endpoint;
+import io.meshwork.core.model.LoadBalancerKind;
 import io.meshwork.core.model.MeshSettings;
 import io.meshwork.core.model.OutlierDetectionPolicy;
 import io.meshwork.core.model.RetryCondition;
@@ -38,21 +40,36 @@ import okhttp3.Response;
 /**
  * A small running mesh for the dashboard, all on 127.0.0.1 with strict mutual TLS from a
  * development CA: {@code loadgen} sends a steady trickle of calls to {@code frontend}, whose
- * handler calls {@code greeter}, three real mesh-http servers. Every process but loadgen has its
- * own {@link MeshAdmin}; the registry names each endpoint's {@code admin} port, so frontend's
+ * handler calls {@code greeter}, three real mesh-http servers, and, for its first
+ * {@link #QUOTES_CALLS} requests only, {@code quotes}, one server that always answers 503 (its
+ * breaker opens, then no call reaches it). Every process but loadgen and quotes has its own
+ * {@link MeshAdmin}; the registry names each endpoint's {@code admin} port, so frontend's
  * dashboard can draw the whole mesh. {@link #kill(int)} takes one greeter down without
  * withdrawing it from the registry, as a crash would.
  */
 final class DashboardScenario implements AutoCloseable {
 
-  /** Retries hide a dead greeter; two failures in a row eject it for 30 s (one of three at most). */
+  /**
+   * Retries hide a dead greeter; two failures in a row eject it for 30 s (one of three at most).
+   * Round robin, so that the dead one is sure to be tried again (peak EWMA may shun it after one
+   * failure, and then it is never ejected).
+   */
   static final ClientPolicy GREETER_CLIENT = ClientPolicy.builder()
       .timeout(Duration.ofSeconds(2))
+      .loadBalancer(LoadBalancerKind.ROUND_ROBIN)
       .retries(RetryPolicy.DEFAULT
           .withOn(EnumSet.of(RetryCondition.CONNECT_FAILURE, RetryCondition.RESET, RetryCondition.UNAVAILABLE), Set.of())
           .withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)))
       .outlierDetection(new OutlierDetectionPolicy(true, 2, Duration.ofSeconds(30), Duration.ofSeconds(30), 50, 50))
       .build();
+
+  /** quotes' breaker opens at 50% failures of at least 5 calls, for 60 s. */
+  static final ClientPolicy QUOTES_CLIENT = ClientPolicy.builder()
+      .retries(RetryPolicy.DEFAULT.withMaxAttempts(1))
+      .outlierDetection(OutlierDetectionPolicy.DEFAULT.withEnabled(false))
+      .circuitBreaker(new CircuitBreakerPolicy(true, 50, Duration.ofSeconds(10), 5, Duration.ofSeconds(60), 1))
+      .build();
+  static final int QUOTES_CALLS = 8;
 
   final InMemoryRegistry registry = InMemoryRegistry.create();
   final List<Greeter> greeters = new ArrayList<>();
@@ -62,6 +79,9 @@ final class DashboardScenario implements AutoCloseable {
   final AtomicInteger ok = new AtomicInteger();
   final AtomicInteger failed = new AtomicInteger();
   private final MeshHttpServer frontendServer;
+  private final Mesh quotesMesh;
+  private final MeshHttpServer quotesServer;
+  private final AtomicInteger quotesCalls = new AtomicInteger();
   private final OkHttpClient frontendClient;
   private final Mesh loadgenMesh;
   private final OkHttpClient loadgenClient;
@@ -98,12 +118,22 @@ final class DashboardScenario implements AutoCloseable {
     registry.putService(ServiceConfig.builder("greeter").endpoints(greeterEndpoints).client(GREETER_CLIENT)
         .server(new ServerPolicy(List.of("frontend"))).build());
 
+    quotesMesh = mesh("quotes", caFolder);
+    quotesServer = MeshHttp.server(quotesMesh).bind("127.0.0.1", 0)
+        .handler("/", exchange -> answer(exchange, 503, "no quotes today")).start();
+    registry.putService(ServiceConfig.builder("quotes")
+        .endpoints(List.of(Endpoint.of("127.0.0.1:" + quotesServer.port()))).client(QUOTES_CLIENT)
+        .server(new ServerPolicy(List.of("frontend"))).build());
+
     frontendMesh = mesh("frontend", caFolder);
     frontendAdmin = MeshAdmin.start(frontendMesh, 0);
     frontendClient = MeshHttp.client(frontendMesh);
     frontendServer = MeshHttp.server(frontendMesh).bind("127.0.0.1", 0)
         .handler("/", exchange -> {
           int status = call(frontendClient, "greeter");
+          if (quotesCalls.incrementAndGet() <= QUOTES_CALLS) {
+            call(frontendClient, "quotes"); // best effort: the page does without a quote
+          }
           answer(exchange, status == 200 ? 200 : 502, status == 200 ? "hello" : "greeter said " + status);
         }).start();
     registry.putService(ServiceConfig.builder("frontend")
@@ -183,6 +213,8 @@ final class DashboardScenario implements AutoCloseable {
     frontendServer.close();
     frontendAdmin.close();
     frontendMesh.close();
+    quotesServer.close();
+    quotesMesh.close();
     for (int i = 0; i < greeters.size(); i++) {
       kill(i);
     }
