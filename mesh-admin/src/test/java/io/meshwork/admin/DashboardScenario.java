@@ -77,7 +77,6 @@ final class DashboardScenario implements AutoCloseable {
   final Mesh frontendMesh;
   final MeshAdmin frontendAdmin;
   final AtomicInteger ok = new AtomicInteger();
-  final AtomicInteger failed = new AtomicInteger();
   private final MeshHttpServer frontendServer;
   private final Mesh quotesMesh;
   private final MeshHttpServer quotesServer;
@@ -149,8 +148,6 @@ final class DashboardScenario implements AutoCloseable {
     trickle.scheduleAtFixedRate(() -> {
       if (call(loadgenClient, "frontend") == 200) {
         ok.incrementAndGet();
-      } else {
-        failed.incrementAndGet();
       }
     }, 0, periodMillis, TimeUnit.MILLISECONDS);
     return this;

@@ -90,9 +90,12 @@ final class HeadlessChromium implements AutoCloseable {
     Files.write(path, png);
   }
 
-  /** The processes this JVM started that are still alive (chromedriver, chromium and helpers). */
+  /** chromedriver, chromium and chromium's helpers started from this JVM and still alive. */
   static List<ProcessHandle> liveDescendants() {
-    return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+    return ProcessHandle.current().descendants()
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().command().map(c -> c.contains("chrom")).orElse(true))
+        .toList();
   }
 
   @Override
