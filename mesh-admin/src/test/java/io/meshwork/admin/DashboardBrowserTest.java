@@ -135,7 +135,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void followsTheStateAtTheSlashAddressAndKeepsTheEventListBounded() {
+  void followsTheStateAtTheSlashAddressKeepsTheEventListBoundedAndSaysWhenDisconnected() {
     WebDriver driver = chromium.driver;
     driver.get(fixture.uri() + "admin/");
     waitFor(By.cssSelector("#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"][data-state=ejected]"));
@@ -157,6 +157,12 @@ class DashboardBrowserTest {
     assertThat(items.get(0).getText()).endsWith("circuit open #250");
     assertThat(items.get(199).getText()).endsWith("circuit open #51");
     assertThat(fixture.requested()).contains("/admin/state.json", "/admin/mesh.json", "/admin/events");
+
+    assertThat(text("#conn-state")).startsWith("LIVE");
+    fixture.close();
+    new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> "DISCONNECTED".equals(text("#conn-state")));
+    assertThat(attribute("#endpoints-greeter tr[data-address=\"127.0.0.1:8081\"]", "data-state"))
+        .as("the last state stays on the page").isEqualTo("serving");
   }
 
   @Test

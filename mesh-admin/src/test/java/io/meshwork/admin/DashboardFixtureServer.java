@@ -146,6 +146,9 @@ final class DashboardFixtureServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed.getCount() == 0) {
+      return;
+    }
     closed.countDown();
     server.stop(0);
     executor.shutdownNow();
