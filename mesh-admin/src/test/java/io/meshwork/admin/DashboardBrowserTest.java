@@ -183,6 +183,14 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void theUrlCheckFindsAbsoluteAndProtocolRelativeUrls() {
+    List<String> found = absoluteUrls("<script src=\"//cdn.example.com/x.js\"></script> fetch('https://a.example/b')"
+        + " new WebSocket('ws://127.0.0.1:1/') // a comment; url.protocol === \"http:\"; fetch(BASE + \"state.json\")");
+    assertThat(found).hasSize(3);
+    assertThat(String.join(" ", found)).contains("//cdn.example.com/x.js", "https://a.example/b", "ws://127.0.0.1:1/");
+  }
+
+  @Test
   void fetchesNothingOutsideItsOwnProcess() throws Exception {
     // The page as served: no absolute URL at all (the SVG namespace is read from the DOM).
     HttpResponse<String> page = HttpClient.newHttpClient().send(
@@ -299,19 +307,15 @@ class DashboardBrowserTest {
   }
 
   private static final Json JSON = new Json();
-  private static final Pattern ABSOLUTE_URL = Pattern.compile("(?i)(?:https?:)?//[a-z0-9-]+(?:\\.[a-z0-9-]+)+");
+  /** http(s)/ws(s) URLs, and protocol-relative ones ({@code src="//cdn.example/x.js"}). */
+  private static final Pattern ABSOLUTE_URL =
+      Pattern.compile("(?i)\\b(?:https?|wss?)://\\S+|[\"'(=\\s]//[a-z0-9][^\\s\"')]*");
 
   static List<String> absoluteUrls(String text) {
     List<String> found = new ArrayList<>();
-    Matcher m = Pattern.compile("(?i)https?://\\S+").matcher(text);
+    Matcher m = ABSOLUTE_URL.matcher(text);
     while (m.find()) {
-      found.add(m.group());
-    }
-    Matcher protocolRelative = ABSOLUTE_URL.matcher(text);
-    while (protocolRelative.find()) {
-      if (!protocolRelative.group().toLowerCase().startsWith("http")) {
-        found.add(protocolRelative.group());
-      }
+      found.add(m.group().trim());
     }
     return found;
   }
@@ -342,7 +346,8 @@ class DashboardBrowserTest {
 
   private static String text(String css) {
     return (String) ((JavascriptExecutor) chromium.driver).executeScript(
-        "const e = document.querySelector(arguments[0]); return e === null ? null : (e instanceof HTMLElement ? e.innerText : e.textContent).trim()", css);
+        "const e = document.querySelector(arguments[0]);"
+            + " return e === null ? null : (e instanceof HTMLElement ? e.innerText : e.textContent).trim()", css);
   }
 
   private static String style(String css, String property) {
