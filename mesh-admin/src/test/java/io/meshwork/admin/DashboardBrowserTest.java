@@ -225,6 +225,9 @@ class DashboardBrowserTest {
         .executeScript("return performance.getEntries().map(e => e.name).filter(n => /^[a-z]+:/.test(n))");
     assertThat(entries).as("performance.getEntries()").isNotEmpty()
         .allSatisfy(u -> assertThat(u).startsWith(origin + "/admin"));
+    assertThat(driver.manage().logs().get(LogType.BROWSER).getAll())
+        .as("errors in the console (a script error, a blocked request, a Content-Security-Policy violation)")
+        .noneMatch(e -> e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue());
     assertThat(fixture.requested()).as("paths asked of the server")
         .allSatisfy(p -> assertThat(p).isIn("/admin", "/admin/state.json", "/admin/mesh.json", "/admin/events"));
   }

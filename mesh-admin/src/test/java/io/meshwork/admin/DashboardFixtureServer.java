@@ -103,7 +103,11 @@ final class DashboardFixtureServer implements AutoCloseable {
     requested.add(path);
     try (exchange) {
       switch (path) {
-        case "/admin", "/admin/" -> send(exchange, "text/html; charset=utf-8", resource(DASHBOARD));
+        case "/admin", "/admin/" -> {
+          // The admin server's policy, so that the page is tested under it.
+          exchange.getResponseHeaders().set("Content-Security-Policy", MeshAdmin.CONTENT_SECURITY_POLICY);
+          send(exchange, "text/html; charset=utf-8", resource(DASHBOARD));
+        }
         case "/admin/state.json" -> send(exchange, "application/json", state.get());
         case "/admin/mesh.json" -> send(exchange, "application/json", mesh.get());
         case "/admin/events" -> stream(exchange);
