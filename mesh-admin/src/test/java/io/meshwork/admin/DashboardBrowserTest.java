@@ -166,6 +166,30 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void showsAnIdlePlaintextProcessPlainly() {
+    fixture.state("""
+        {"schema": "meshwork.admin.state/1", "generatedAt": "2026-12-08T04:00:00.123Z",
+         "service": {"name": "batch", "zone": null, "trustDomain": "meshwork.local", "tlsMode": "permissive", "admin": null},
+         "identity": null,
+         "registry": {"kind": "FileRegistry", "source": "file:/tmp/mesh.yaml", "version": 1,
+                      "lastApplied": null, "problems": [], "readProblem": null},
+         "destinations": [], "inbound": {"callers": []}}
+        """);
+    fixture.mesh(null);
+    WebDriver driver = chromium.driver;
+    driver.get(fixture.uri() + "admin");
+    new WebDriverWait(driver, Duration.ofSeconds(15)).until(d -> "batch".equals(text("#service-name")));
+    assertThat(text("#spiffe-id")).isEqualTo("plaintext (permissive)");
+    assertThat(text("#zone")).isEqualTo("–");
+    assertThat(driver.findElement(By.id("registry-problems")).isDisplayed()).isFalse();
+    assertThat(text("#destinations")).isEqualTo("this process calls no destination yet");
+    assertThat(text("#inbound")).isEqualTo("none seen");
+    assertThat(text("#map [data-node=batch] .sub")).isEqualTo("this process");
+    new WebDriverWait(driver, Duration.ofSeconds(15)).until(d ->
+        "(mesh.json unavailable)".equals(attribute("#mesh-summary", "textContent")));
+  }
+
+  @Test
   void showsTextFromTheJsonAsTextNeverAsMarkup() {
     WebDriver driver = chromium.driver;
     driver.get(fixture.uri() + "admin");

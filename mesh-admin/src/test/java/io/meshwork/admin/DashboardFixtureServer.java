@@ -72,6 +72,11 @@ final class DashboardFixtureServer implements AutoCloseable {
     state.set(json);
   }
 
+  /** The mesh.json to serve; null answers 503. */
+  void mesh(String json) {
+    mesh.set(json);
+  }
+
   /** Every path the browser asked for, in order. */
   List<String> requested() {
     return List.copyOf(requested);
@@ -109,7 +114,13 @@ final class DashboardFixtureServer implements AutoCloseable {
           send(exchange, "text/html; charset=utf-8", resource(DASHBOARD));
         }
         case "/admin/state.json" -> send(exchange, "application/json", state.get());
-        case "/admin/mesh.json" -> send(exchange, "application/json", mesh.get());
+        case "/admin/mesh.json" -> {
+          if (mesh.get() == null) {
+            exchange.sendResponseHeaders(503, -1);
+          } else {
+            send(exchange, "application/json", mesh.get());
+          }
+        }
         case "/admin/events" -> stream(exchange);
         default -> {
           exchange.sendResponseHeaders(404, -1);
