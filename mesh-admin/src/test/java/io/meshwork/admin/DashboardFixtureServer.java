@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Serves the dashboard page with canned {@code state.json} and {@code mesh.json} and a
@@ -32,7 +33,7 @@ final class DashboardFixtureServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
-  private final AtomicReference<String> state = new AtomicReference<>();
+  private final AtomicReference<Supplier<String>> state = new AtomicReference<>();
   private final AtomicReference<String> mesh = new AtomicReference<>();
   private final List<String> replay = new ArrayList<>();
   private final List<OutputStream> streams = new CopyOnWriteArrayList<>();
@@ -40,7 +41,7 @@ final class DashboardFixtureServer implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
 
   DashboardFixtureServer(String stateJson, String meshJson) throws IOException {
-    state.set(stateJson);
+    state.set(() -> stateJson);
     mesh.set(meshJson);
     executor = Executors.newFixedThreadPool(8, r -> {
       Thread t = new Thread(r, "dashboard-fixture");
@@ -69,6 +70,11 @@ final class DashboardFixtureServer implements AutoCloseable {
   }
 
   void state(String json) {
+    state.set(() -> json);
+  }
+
+  /** state.json made afresh for each request. */
+  void state(Supplier<String> json) {
     state.set(json);
   }
 
@@ -113,7 +119,7 @@ final class DashboardFixtureServer implements AutoCloseable {
           exchange.getResponseHeaders().set("Content-Security-Policy", MeshAdmin.CONTENT_SECURITY_POLICY);
           send(exchange, "text/html; charset=utf-8", resource(DASHBOARD));
         }
-        case "/admin/state.json" -> send(exchange, "application/json", state.get());
+        case "/admin/state.json" -> send(exchange, "application/json", state.get().get());
         case "/admin/mesh.json" -> {
           if (mesh.get() == null) {
             exchange.sendResponseHeaders(503, -1);
