@@ -205,7 +205,7 @@ class DashboardBrowserTest {
     for (int d = 0; d < 100; d++) {
       state.append(d == 0 ? "" : ",").append("""
           {"service": "svc-%03d", "known": true, "protocol": "http", "loadBalancer": "peak-ewma", "timeout": "2s",
-           "routes": [], "golden": {"windowSeconds": 10, "requestsPerSecond": POLL, "successRate": 0.999,
+           "routes": [], "golden": {"windowSeconds": 10, "requestsPerSecond": POLL, "successRate": 0.9996,
            "p50Ms": 1.0, "p99Ms": 9.0}, "circuit": {"state": "closed", "probeInMs": null},
            "retryBudget": {"available": 10.0, "ratio": 0.2, "minPerSecond": 10, "ttl": "10s", "throttled": false,
            "throttleTokens": null, "refusedByBudget": 0, "refusedByThrottle": 0},
@@ -226,6 +226,7 @@ class DashboardBrowserTest {
     driver.get(fixture.uri() + "admin");
     waitFor(By.cssSelector("#endpoints-svc-099 tr[data-address=\"127.0.0.1:10999\"]"));
     assertThat(driver.findElements(By.cssSelector("table.endpoints tbody tr"))).hasSize(1000);
+    assertThat(text("#dest-svc-000 [data-metric=success] .v")).as("not rounded up to 100%").isEqualTo("99.9%");
     assertThat(driver.findElements(By.cssSelector("table.endpoints tr[data-state=ejected]"))).hasSize(100);
     assertThat(driver.findElements(By.cssSelector("#map [data-edge^=\"frontend->svc-\"]"))).hasSize(100);
     // Redraws of changed figures, then the slowest of what the page measured.
