@@ -95,6 +95,7 @@ public final class MeshAdmin implements AutoCloseable {
   private final byte[] dashboard;
   private final List<Meter> meters = new ArrayList<>();
   private Subscription subscription;
+  private Subscription announcement;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object viewLock = new Object();
   private MeshView view;                    // created on first use: its HttpClient has threads
@@ -148,7 +149,7 @@ public final class MeshAdmin implements AutoCloseable {
   private void subscribe() {
     subscription = mesh.addListener(events);
     state.ownAdmin(uri() + "admin"); // state.json's service.admin; the mesh-wide view skips it
-    mesh.announcePort("admin", address().getPort());
+    announcement = mesh.announcePort("admin", address().getPort());
   }
 
   /**
@@ -202,6 +203,9 @@ public final class MeshAdmin implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (announcement != null) {
+      announcement.close(); // registrations drop the admin port: peers stop asking
     }
     if (subscription != null) {
       subscription.close();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshwork.core.Mesh;
+import io.meshwork.core.model.Endpoint;
 import io.meshwork.core.model.ServiceConfig;
 import io.meshwork.core.registry.InMemoryRegistry;
 import io.meshwork.http.MeshHttp;
@@ -28,8 +29,9 @@ import org.junit.jupiter.api.Test;
  * The mesh-wide view on real parts: three processes' meshes (a frontend and two greeters) share
  * a registry; each runs its admin server, whose port its registrations announce; the greeters
  * serve on real mesh-http servers and the frontend calls them. The frontend's {@code
- * /admin/mesh.json} then shows both greeters read from their own admin servers, and a greeter
- * whose admin server stops answering is shown as unreachable while the other is still read.
+ * /admin/mesh.json} then shows both greeters read from their own admin servers; a greeter whose
+ * admin server closed leaves the map, and a crashed one whose registration (with its admin
+ * port) lingers is shown as unreachable while the other is still read.
  */
 class MeshWideViewTest {
   private final List<AutoCloseable> closeLast = new ArrayList<>();
@@ -91,11 +93,28 @@ class MeshWideViewTest {
       assertThat(process(mesh, adminB)).as(mesh).contains("\"status\":\"ok\"");
     });
 
-    // greeter-b's admin server stops; its endpoint stays registered and keeps serving.
+    // greeter-b's admin server stops: it takes its port off greeter-b's registration (which
+    // stays, serving), so the map stops asking it.
     greeterAdmins.get(1).close();
     await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       String mesh = get(frontendAdmin.uri().resolve("admin/mesh.json"));
-      assertThat(process(mesh, adminB)).as(mesh).contains("\"status\":\"unreachable\"").contains("\"error\":");
+      assertThat(process(mesh, adminB)).as(mesh).isEmpty();
+      assertThat(process(mesh, adminA)).as(mesh).contains("\"status\":\"ok\"");
+    });
+    assertThat(frontend.destination("greeter").endpoints()).hasSize(2);
+
+    // A greeter that crashed leaves its registration, admin port included, until the registry
+    // drops it: shown as unreachable, with the reason, while greeter-a is still read.
+    int deadAdmin;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      deadAdmin = s.getLocalPort();
+    }
+    closing(registry.register("greeter", Endpoint.ofPorts("127.0.0.1",
+        java.util.Map.of("http", deadAdmin, "admin", deadAdmin), "http")));
+    String adminC = "http://127.0.0.1:" + deadAdmin + "/admin";
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      String mesh = get(frontendAdmin.uri().resolve("admin/mesh.json"));
+      assertThat(process(mesh, adminC)).as(mesh).contains("\"status\":\"unreachable\"").contains("\"error\":");
       assertThat(process(mesh, adminA)).as(mesh).contains("\"status\":\"ok\"");
     });
   }

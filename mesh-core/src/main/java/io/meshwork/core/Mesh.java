@@ -225,25 +225,36 @@ public final class Mesh implements AutoCloseable {
    * Adds the named port {@code name} to every registration of this mesh, those made so far
    * (withdrawn and made again with it) and those to come: how a process's admin server
    * ({@code "admin"}) lets the rest of the mesh find it. A port the endpoint already names is
-   * kept. Not for the call path.
+   * kept. Closing the returned subscription takes the port back off them the same way (when it
+   * is still the one announced under {@code name}). Not for the call path.
    *
    * @throws IllegalArgumentException when {@code name} is not a valid port name or {@code port}
    *     is not 1 to 65535
    */
-  public void announcePort(String name, int port) {
+  public Subscription announcePort(String name, int port) {
     Endpoint.checkPortName(name);
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("port of " + name + ": " + port + " (expected: 1 to 65535)");
     }
     synchronized (registrations) {
       announcedPorts.put(name, port);
-      for (AnnouncingRegistration r : registrations) {
-        Endpoint next = withAnnounced(r.endpoint);
-        if (next.equals(r.current.endpoint())) continue;
-        Registration old = r.current;
-        r.current = registry.register(serviceName, next); // the new one first: never a gap
-        old.close();
+      reregister();
+    }
+    return () -> {
+      synchronized (registrations) {
+        if (announcedPorts.remove(name, port)) reregister();
       }
+    };
+  }
+
+  /** Re-makes each registration whose endpoint differs from its own plus the announced ports. */
+  private void reregister() {
+    for (AnnouncingRegistration r : registrations) {
+      Endpoint next = withAnnounced(r.endpoint);
+      if (next.equals(r.current.endpoint())) continue;
+      Registration old = r.current;
+      r.current = registry.register(serviceName, next); // the new one first: never a gap
+      old.close();
     }
   }
 

@@ -112,7 +112,7 @@ class MeshOperatorViewTest {
   }
 
   @Test
-  void anAnnouncedPortIsAddedToEveryRegistrationOfTheMeshWithoutAGap() {
+  void anAnnouncedPortIsAddedToEveryRegistrationOfTheMeshAndTakenBackWithoutAGap() {
     try (EngineHarness h = new EngineHarness(4)) {
       List<List<Endpoint>> views = new CopyOnWriteArrayList<>();
       try (Watch w = h.registry.watch("frontend", (ServiceSnapshot s) -> views.add(s.config().endpoints()))) {
@@ -120,7 +120,7 @@ class MeshOperatorViewTest {
         assertThat(r.endpoint().ports()).containsOnlyKeys("http");
         int registered = views.size();
 
-        h.mesh.announcePort("admin", 9901);
+        Subscription announced = h.mesh.announcePort("admin", 9901);
         assertThat(r.endpoint().port("admin")).hasValue(9901);
         assertThat(w.current().config().endpoints()).singleElement()
             .satisfies(e -> assertThat(e.ports()).containsEntry("http", 8080).containsEntry("admin", 9901));
@@ -131,6 +131,23 @@ class MeshOperatorViewTest {
         assertThat(later.endpoint().ports()).isEqualTo(Map.of("grpc", 9090, "admin", 9901));
         h.mesh.announcePort("admin", 9901); // again, the same: nothing changes
         assertThat(r.endpoint().port("admin")).hasValue(9901);
+
+        // Taken back: both registrations lose the port, again without a gap.
+        int before = views.size();
+        announced.close();
+        assertThat(r.endpoint().ports()).isEqualTo(Map.of("http", 8080));
+        assertThat(later.endpoint().ports()).isEqualTo(Map.of("grpc", 9090));
+        // One endpoint: two registrations of one process on one host are one endpoint with both ports.
+        assertThat(w.current().config().endpoints()).singleElement()
+            .satisfies(e -> assertThat(e.ports()).isEqualTo(Map.of("http", 8080, "grpc", 9090)));
+        assertThat(views.subList(before, views.size())).allSatisfy(v -> assertThat(v).isNotEmpty());
+
+        // A later announcement under the same name is not taken back by an old subscription.
+        Subscription again = h.mesh.announcePort("admin", 9903);
+        announced.close();
+        assertThat(r.endpoint().port("admin")).hasValue(9903);
+        again.close();
+        assertThat(r.endpoint().port("admin")).isEmpty();
 
         r.close();
         later.close();
