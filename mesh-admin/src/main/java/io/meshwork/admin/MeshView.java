@@ -32,7 +32,8 @@ import java.util.concurrent.TimeoutException;
  * <p>Peers are the processes behind the {@code admin} named port that endpoints announce (see
  * {@code Mesh.announcePort}): the endpoints of this mesh's destinations and the other
  * registrations of its own service. At most {@code maxPeers} of them (the first by address) are
- * asked for their {@code /admin/state.json}, all at once, each bounded by {@code peerTimeout};
+ * asked for their {@code /admin/state.json}, all at once, each bounded by {@code peerTimeout}
+ * (how many were left out is the document's {@code peersLeftOut});
  * one that does not answer in time, or answers with something else than a {@code state.json},
  * is listed with {@code "status": "unreachable"} and the reason, never failing the whole. The
  * combined answer is kept for {@value #CACHE_MILLIS} ms, so a room full of dashboards does not
@@ -102,6 +103,7 @@ public final class MeshView {
       if (n++ >= maxPeers) break;
       fetches.add(fetch(peer.getKey(), peer.getValue()));
     }
+    int leftOut = Math.max(0, peers.size() - maxPeers);
     String generatedAt = self.clock().instant().toString();
     return CompletableFuture.allOf(fetches.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
       StringBuilder out = new StringBuilder(1024);
@@ -110,6 +112,7 @@ public final class MeshView {
           .name("schema").value(SCHEMA)
           .name("generatedAt").value(generatedAt)
           .name("self").value(self.mesh().serviceName())
+          .name("peersLeftOut").value(leftOut)
           .name("processes").beginArray();
       writeOk(w, ownAdmin, own);
       for (CompletableFuture<Process> f : fetches) {

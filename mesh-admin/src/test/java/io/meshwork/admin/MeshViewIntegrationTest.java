@@ -148,8 +148,12 @@ class MeshViewIntegrationTest {
     MeshView view = new MeshView(frontendState, http, PEER_TIMEOUT, MeshView.DEFAULT_MAX_PEERS);
 
     long started = System.nanoTime();
-    Map<String, Object> doc = Documents.parse(view.json().get(10, TimeUnit.SECONDS));
+    String text = view.json().get(10, TimeUnit.SECONDS);
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    Map<String, Object> doc = Documents.parse(text);
+    // The document keeps to its published schema, ok and unreachable peers alike.
+    assertThat(meshSchema().validate(text, com.networknt.schema.InputFormat.JSON)).as(text).isEmpty();
+    assertThat(doc).containsEntry("peersLeftOut", 0L);
 
     assertThat(doc.get("schema")).isEqualTo(MeshView.SCHEMA);
     assertThat(doc.get("self")).isEqualTo("frontend");
@@ -191,6 +195,7 @@ class MeshViewIntegrationTest {
     MeshView view = new MeshView(frontendState, http, PEER_TIMEOUT, 1);
     Map<String, Object> doc = Documents.parse(view.json().get(10, TimeUnit.SECONDS));
     assertThat(list(doc.get("processes"))).hasSize(2);
+    assertThat(doc).as("three peers, one asked").containsEntry("peersLeftOut", 2L);
   }
 
   @Test
@@ -211,5 +216,15 @@ class MeshViewIntegrationTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offset 9");
     assertThatThrownBy(() -> JsonParser.parse("[".repeat(100)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nesting");
+  }
+
+  /** The published schema of mesh.json. */
+  static com.networknt.schema.Schema meshSchema() throws java.io.IOException {
+    try (java.io.InputStream in = MeshView.class.getResourceAsStream("/io/meshwork/admin/mesh-v1.schema.json")) {
+      assertThat(in).as("mesh-v1.schema.json").isNotNull();
+      return com.networknt.schema.SchemaRegistry.withDefaultDialect(com.networknt.schema.SpecificationVersion.DRAFT_2020_12)
+          .getSchema(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+              com.networknt.schema.InputFormat.JSON);
+    }
   }
 }
