@@ -17,18 +17,39 @@ import okhttp3.EventListener;
  * {@code callStart} on the caller's thread, before the dispatcher sees the call.
  *
  * <p>Installed by {@link MeshHttp} as the client's event listener factory, in front of the
- * builder's own (whose listeners still see every event). Cost per call: one small object.
+ * builder's own (whose listeners still see every event). Cost per call: one small object
+ * (which is the call's {@link Watchdog} too).
  */
 final class CallStarts implements EventListener.Factory {
-  /** When ({@link Ticker} reading) and in which context the application made a call. */
-  record Start(long nanos, Context context) {}
+  /**
+   * When ({@link Ticker} reading) and in which context the application made a call; also the
+   * call's {@link Watchdog}, so that a mesh call's hard deadline allocates nothing of its own.
+   */
+  static final class Start extends Watchdog {
+    private final long nanos;
+    private final Context context;
+
+    Start(Call call, long nanos, Context context) {
+      super(call);
+      this.nanos = nanos;
+      this.context = context;
+    }
+
+    long nanos() {
+      return nanos;
+    }
+
+    Context context() {
+      return context;
+    }
+  }
 
   private final Ticker ticker;
   private final EventListener.Factory delegate;
   private final EventListener recorder = new EventListener() {
     @Override
     public void callStart(Call call) {
-      call.tag(Start.class, () -> new Start(ticker.nanoTime(), Context.current()));
+      call.tag(Start.class, () -> new Start(call, ticker.nanoTime(), Context.current()));
     }
   };
 

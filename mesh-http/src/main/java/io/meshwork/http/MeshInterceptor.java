@@ -30,6 +30,7 @@ import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,11 +78,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Known limits: redirects are followed by OkHttp inside one attempt, and only to the URL the
  * server names (a redirect to another mesh host is not resolved by the mesh; over mesh TLS, a
- * redirect to another HTTPS host must prove the destination's identity, so it fails); the
- * deadline bounds each read of the response body, not the body as a whole.
+ * redirect to another HTTPS host must prove the destination's identity, so it fails); a per-try
+ * timeout shorter than the call's deadline is still OkHttp's (connect, read and write timeouts,
+ * each bounding one operation), as cancelling would end the whole OkHttp call.
+ *
+ * <p>Deadline: the call's deadline is a hard bound. A {@link Watchdog} on the process's one timer
+ * cancels the OkHttp call when it passes, whatever OkHttp is doing (connecting, waiting for the
+ * pool, its own stale-connection retry, a read of a trickling body), and stays armed until the
+ * application closes the response body or reads it to the end. The caller then sees the mesh's
+ * {@link DeadlineExceededException} in a {@link MeshIOException}, from {@code execute()}, from
+ * {@code enqueue()}'s {@code onFailure} or from a read of the body.
  *
  * <p>Thread-safe; cost per mesh call: a destination lookup (a cache hit), one request rebuild per
- * attempt, the engine's decision.
+ * attempt, the engine's decision, one timer task scheduled and cancelled, and the response
+ * rebuilt once around the watched body.
  */
 public final class MeshInterceptor implements Interceptor {
   private static final Logger accessLog = LoggerFactory.getLogger("meshwork.access");
@@ -127,18 +137,25 @@ public final class MeshInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     CallStarts.Start made = CallStarts.of(chain.call());
-    if (made == null || made.context() == Context.current()) {
-      return intercept(chain, made == null ? ticker.nanoTime() : made.nanos());
+    if (made == null) {
+      // A client whose event listener factory was replaced after configuration: no start recorded.
+      return intercept(chain, ticker.nanoTime(), new Watchdog(chain.call()));
+    }
+    if (made.context() == Context.current()) {
+      return intercept(chain, made.nanos(), made);
     }
     // An enqueue()d call on a dispatcher thread: it runs in the context it was made in, so its
     // deadline and trace are the caller's.
     try (Scope ignored = made.context().makeCurrent()) {
-      return intercept(chain, made.nanos());
+      return intercept(chain, made.nanos(), made);
     }
   }
 
-  /** {@code start}: when the application made the call (ticker reading). */
-  private Response intercept(Chain chain, long start) throws IOException {
+  /**
+   * {@code start}: when the application made the call (ticker reading); {@code watchdog}: the
+   * call's, armed here for a mesh call.
+   */
+  private Response intercept(Chain chain, long start, Watchdog watchdog) throws IOException {
     Request request = chain.request();
     Destination destination = destination(request.url());
     if (destination == null) {
@@ -163,9 +180,28 @@ public final class MeshInterceptor implements Interceptor {
       logAccess(destination.service(), "-", "-", e, 0, start, Span.current());
       throw new MeshIOException(e);
     }
+    // The hard bound: whatever OkHttp is doing when the deadline passes, the call is cancelled
+    // then, and the watchdog stays armed until the response body is closed (see Watchdog).
+    watchdog.arm(ticker, call.deadline());
     try (call) {
       // OkHttp's recovery stays on for idempotent requests only, see the class comment.
-      return send(chain.withRetryOnConnectionFailure(meshRequest.idempotent()), request, destination, call, start);
+      return send(chain.withRetryOnConnectionFailure(meshRequest.idempotent()), request, destination, call, start,
+          watchdog);
+    } catch (MeshIOException e) {
+      watchdog.disarm();
+      throw e;
+    } catch (IOException e) {
+      boolean fired = watchdog.fired();
+      watchdog.disarm();
+      if (!fired) throw e;
+      // Cancelled by the watchdog outside an attempt (e.g. while backing off): the deadline's doing.
+      MeshException late = new DeadlineExceededException(call.service(), "deadline exceeded after "
+          + call.attempts() + (call.attempts() == 1 ? " attempt" : " attempts")
+          + " (the mesh cancelled the call at its deadline)", e, call.attempts() > 0);
+      throw new MeshIOException(late);
+    } catch (RuntimeException | Error e) {
+      watchdog.disarm();
+      throw e;
     }
   }
 
@@ -189,8 +225,8 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  private Response send(Chain chain, Request request, Destination destination, Call call, long start)
-      throws IOException {
+  private Response send(Chain chain, Request request, Destination destination, Call call, long start,
+      Watchdog watchdog) throws IOException {
     okhttp3.Call okCall = chain.call();
     Context parent = Context.current();
     String service = call.service();
@@ -229,7 +265,9 @@ public final class MeshInterceptor implements Interceptor {
         ClientSpans.end(span, response);
       } catch (IOException e) {
         failure = e;
-        outcome = Outcomes.of(e, okCall.isCanceled());
+        // Cut by the watchdog: the attempt ran out of time (and the call's deadline has passed,
+        // so the engine fails the call with DeadlineExceededException), it was not the caller's.
+        outcome = watchdog.fired() ? Outcome.timeout() : Outcomes.of(e, okCall.isCanceled());
         ClientSpans.end(span, e);
       } catch (RuntimeException | Error e) {
         ClientSpans.end(span, e);
@@ -259,9 +297,15 @@ public final class MeshInterceptor implements Interceptor {
         throw new MeshIOException(late);
       }
       logAccess(call.service(), call.route(), address, outcome.statusLabel(), call.attempts(), start, span);
-      if (response != null) return response;
+      if (response != null) return watched(response, watchdog, service, address);
       throw failure;
     }
+  }
+
+  /** {@code response} with a body that keeps the watchdog armed until it is closed or read to the end. */
+  private static Response watched(Response response, Watchdog watchdog, String service, Address address) {
+    ResponseBody body = response.body();
+    return response.newBuilder().body(new WatchedBody(body, watchdog, service, address)).build();
   }
 
   /**
