@@ -1,6 +1,7 @@
 package io.meshwork.core;
 
 import io.meshwork.core.internal.CallerIdentity;
+import io.meshwork.core.internal.RealCancellation;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 
@@ -33,6 +34,28 @@ public final class MeshContext {
   public static Context withDeadline(Context context, Deadline deadline) {
     Deadline existing = context.get(DEADLINE);
     return context.with(DEADLINE, deadline.minimum(existing));
+  }
+
+  /**
+   * The cancellation signal of the inbound request {@code context} belongs to (its deadline
+   * passed, or its client went away), for a handler to poll or to be told; outside a request of
+   * a mesh server, one that is never cancelled. Only the inbound guard of a mesh server sets it.
+   */
+  public static Cancellation cancellation(Context context) {
+    return RealCancellation.of(context);
+  }
+
+  /** The cancellation signal of the inbound request being handled; see {@link #cancellation(Context)}. */
+  public static Cancellation currentCancellation() {
+    return RealCancellation.of(Context.current());
+  }
+
+  /**
+   * Whether the inbound request being handled is cancelled: its deadline has passed or its client
+   * went away. {@code false} outside a request of a mesh server. Costs one ticker read.
+   */
+  public static boolean isCancelled() {
+    return currentCancellation().isCancelled();
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.meshwork.core.inbound;
 
 import io.meshwork.core.Deadline;
+import io.meshwork.core.internal.RealCancellation;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
@@ -11,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One request being served, from {@link InboundGuard#begin}: the context its handler must run
  * in (with the verified caller identity, the deadline and the server span), or the guard's
- * {@link Refusal} when the handler must not run. Closing it records {@code mesh.server.requests}, ends the server
+ * {@link Refusal} when the handler must not run. Closing it ends the request's {@link
+ * io.meshwork.core.Cancellation} (listeners that have not run never will), records {@code mesh.server.requests}, ends the server
  * span and writes the access log line (DEBUG, logger {@code meshwork.access}), exactly once.
  *
  * <p>Threading: {@link #status} and {@link #close} may be called on another thread than the one
@@ -30,6 +32,7 @@ public final class InboundCall implements AutoCloseable {
 
   private final InboundGuard guard;
   private final Context context;
+  private final RealCancellation cancellation;
   private final Span span;
   private final boolean http;
   private final Deadline deadline;
@@ -45,10 +48,11 @@ public final class InboundCall implements AutoCloseable {
   @SuppressWarnings("unused") // through CLOSED
   private volatile boolean closed;
 
-  InboundCall(InboundGuard guard, Context context, Span span, boolean http, Deadline deadline, Refusal refusal,
+  InboundCall(InboundGuard guard, Context context, RealCancellation cancellation, Span span, boolean http, Deadline deadline, Refusal refusal,
       int route, int attempt, long startNanos, String traceId, String caller) {
     this.guard = guard;
     this.context = context;
+    this.cancellation = cancellation;
     this.span = span;
     this.http = http;
     this.deadline = deadline;
@@ -134,16 +138,19 @@ public final class InboundCall implements AutoCloseable {
    * set: outcome {@code cancelled}, status {@code 499} (the status gRPC's CANCELLED stands for)
    * and error.type {@code cancelled} on {@code mesh.server.requests}, {@code status=cancelled} in the access log. Not a failure of
    * the server: the span gets no error for it (it keeps the handler's status, when there is one).
-   * A refused request stays refused.
+   * A refused request stays refused. The handler's {@link io.meshwork.core.Cancellation} is
+   * cancelled (its listeners run) if it was not yet.
    */
   public void cancelled() {
     this.cancelled = true;
+    cancellation.cancel();
   }
 
   /** Records the request; idempotent. */
   @Override
   public void close() {
     if (!CLOSED.compareAndSet(this, false, true)) return;
+    cancellation.end();
     long duration = guard.ticker().nanoTime() - startNanos;
     int set = status;
     boolean known = set >= 100 && set <= 599;

@@ -8,6 +8,7 @@ import io.meshwork.core.internal.CallerIdentity;
 import io.meshwork.core.internal.InboundCallers;
 import io.meshwork.core.internal.MeshAccess;
 import io.meshwork.core.internal.OwnedMeters;
+import io.meshwork.core.internal.RealCancellation;
 import io.meshwork.core.model.TlsMode;
 import io.meshwork.core.registry.ServiceSnapshot;
 import io.meshwork.core.registry.Watch;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The server side of a mesh call, for any transport: reads the caller's remaining deadline
  * ({@code mesh-timeout-ms}) and trace context (the mesh's OpenTelemetry propagators) from the
  * request, starts the server span, builds the {@link Context} the handler runs in (the span
- * current, the deadline and the verified caller identity set), decides whether the call may run
+ * current, the deadline, the request's {@link io.meshwork.core.Cancellation} and the verified
+ * caller identity set), decides whether the call may run
  * at all, and records {@code mesh.server.requests}.
  *
  * <pre>{@code
@@ -241,14 +243,16 @@ public final class InboundGuard implements AutoCloseable {
       context = MeshContext.withDeadline(context, deadline);
     }
     Deadline effective = MeshContext.deadline(context);
+    RealCancellation cancellation = new RealCancellation(effective, ticker);
+    context = cancellation.storeIn(context);
 
     Refusal refusal = decide(self.current(), tls, caller, request, effective, deadline != null ? timeoutValue : null);
     callers.entry(caller).record(refusal == null ? null : refusal.kind(), start);
     int attempt = AttemptHeader.parse(request.header(AttemptHeader.NAME));
     SpanContext own = span.getSpanContext();
     String traceId = own.isValid() ? own.getTraceId() : remote.isValid() ? remote.getTraceId() : null;
-    return new InboundCall(this, context, span, request.scheme() != null, effective, refusal, route, attempt,
-        start, traceId, callerTag(caller));
+    return new InboundCall(this, context, cancellation, span, request.scheme() != null, effective, refusal, route,
+        attempt, start, traceId, callerTag(caller));
   }
 
   /**
