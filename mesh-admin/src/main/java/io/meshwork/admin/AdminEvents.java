@@ -183,53 +183,13 @@ final class AdminEvents implements MeshEventListener {
   }
 
   static byte[] frame(String type, String at, String service, String endpoint, String detail) {
-    StringBuilder b = new StringBuilder(256).append("event: ").append(type).append("\ndata: {\"type\":");
-    quote(b, type).append(",\"at\":");
-    quote(b, at);
-    if (service != null) {
-      quote(b.append(",\"service\":"), service);
-    }
-    if (endpoint != null) {
-      quote(b.append(",\"endpoint\":"), endpoint);
-    }
-    quote(b.append(",\"detail\":"), detail == null ? "" : detail).append("}\n\n");
-    return b.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Appends {@code s} as a JSON string; control characters (line breaks included) are escaped. */
-  static StringBuilder quote(StringBuilder b, String s) {
-    b.append('"');
-    if (plain(s)) {
-      return b.append(s).append('"');
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"');
-  }
-
-  private static boolean plain(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c == '"' || c == '\\' || c == '\u2028' || c == '\u2029') {
-        return false;
-      }
-    }
-    return true;
+    StringBuilder b = new StringBuilder(256).append("event: ").append(type).append("\ndata: ");
+    Json w = new Json(b); // escapes control characters, line breaks included: one line of data
+    w.beginObject().name("type").value(type).name("at").value(at);
+    if (service != null) w.name("service").value(service);
+    if (endpoint != null) w.name("endpoint").value(endpoint);
+    w.name("detail").value(detail == null ? "" : detail).endObject();
+    return b.append("\n\n").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static String name(CircuitState s) {

@@ -3,7 +3,8 @@ package io.meshwork.admin;
 /**
  * A small JSON text writer into a {@link StringBuilder}: no reflection, no intermediate tree, no
  * per-value allocation except what {@link StringBuilder#append(double)} needs. It writes what it
- * is told in order and checks nothing beyond escaping; {@link MeshState} is its only author.
+ * is told in order and checks nothing beyond escaping. {@link MeshState}, {@link MeshView} and the event stream's
+ * frames ({@link AdminEvents}) write with it.
  *
  * <p>Strings are escaped as RFC 8259 requires (quote, backslash, control characters), plus
  * U+2028 and U+2029 so the text is also safe inside a script. Doubles that are NaN or infinite
@@ -211,12 +212,5 @@ final class Json implements DocumentWriter {
 
   private static boolean plain(char c) {
     return c >= 0x20 && c != '"' && c != '\\' && c != '\u2028' && c != '\u2029';
-  }
-
-  /** {@code s} as a JSON string literal, quotes included. */
-  static String quote(String s) {
-    Json j = new Json(new StringBuilder(s.length() + 2));
-    j.string(s);
-    return j.out.toString();
   }
 }
