@@ -5,25 +5,48 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The expiry of the mesh's current workload certificate, when its identity is mesh-tls's.
- * mesh-tls is an optional dependency: without it on the class path there is no expiry to tell.
+ * The mesh's current workload certificate, when its identity is mesh-tls's. mesh-tls is an
+ * optional dependency: without it on the class path there is no certificate to tell of, and
+ * nothing here loads its classes.
  */
 final class Certificates {
-  private static final boolean TLS_PRESENT = present();
+  private static final boolean TLS_PRESENT = present("io.meshwork.tls.MeshTls");
 
   private Certificates() {}
 
+  /** When the certificate in force expires. */
   static Optional<Instant> notAfter(Mesh mesh) {
     if (!TLS_PRESENT) return Optional.empty();
-    return io.meshwork.tls.MeshTls.of(mesh).map(tls -> tls.identity().current().notAfter());
+    return Tls.notAfter(mesh);
   }
 
-  private static boolean present() {
+  /**
+   * The serial number of the certificate in force: a new certificate may have the same notAfter
+   * (it has whole seconds), its serial tells.
+   */
+  static Optional<Object> serial(Mesh mesh) {
+    if (!TLS_PRESENT) return Optional.empty();
+    return Tls.serial(mesh);
+  }
+
+  /** Whether {@code className} can be loaded here (an optional dependency is present). */
+  static boolean present(String className) {
     try {
-      Class.forName("io.meshwork.tls.MeshTls", false, Certificates.class.getClassLoader());
+      Class.forName(className, false, Certificates.class.getClassLoader());
       return true;
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
+    }
+  }
+
+  /** Loaded only when mesh-tls is on the class path. */
+  private static final class Tls {
+    static Optional<Instant> notAfter(Mesh mesh) {
+      return io.meshwork.tls.MeshTls.of(mesh).map(t -> t.identity().current().notAfter());
+    }
+
+    static Optional<Object> serial(Mesh mesh) {
+      return io.meshwork.tls.MeshTls.of(mesh).map(t -> t.identity().current().leaf().getSerialNumber());
     }
   }
 }

@@ -30,7 +30,7 @@ final class PrometheusEndpoint implements AutoCloseable {
   }
 
   static PrometheusEndpoint of(MeterRegistry registry) {
-    return of(registry, StatusPoller.present(REGISTRY_CLASS));
+    return of(registry, Certificates.present(REGISTRY_CLASS));
   }
 
   static PrometheusEndpoint of(MeterRegistry registry, boolean prometheusPresent) {

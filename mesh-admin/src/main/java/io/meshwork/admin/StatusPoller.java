@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 final class StatusPoller {
   private static final Logger log = LoggerFactory.getLogger(StatusPoller.class);
-  static final boolean TLS_PRESENT = present("io.meshwork.tls.MeshTls");
 
   private final Mesh mesh;
   private final AdminEvents events;
@@ -32,7 +31,7 @@ final class StatusPoller {
     this.version = s.version();
     this.rejected = s.rejected();
     this.readProblem = s.readProblem();
-    this.certificate = TLS_PRESENT ? Tls.serial(mesh) : null;
+    this.certificate = Certificates.serial(mesh).orElse(null);
   }
 
   void poll() {
@@ -53,39 +52,16 @@ final class StatusPoller {
         readProblem = s.readProblem();
         readProblem.ifPresent(p -> events.publish("registry-rejected", null, null, s.source() + ": " + p));
       }
-      if (TLS_PRESENT) {
-        Object serial = Tls.serial(mesh);
-        if (!Objects.equals(serial, certificate)) {
-          certificate = serial;
-          if (serial != null) {
-            events.publish("certificate-rotated", null, null, "notAfter " + Tls.notAfter(mesh));
-          }
+      Object serial = Certificates.serial(mesh).orElse(null);
+      if (!Objects.equals(serial, certificate)) {
+        certificate = serial;
+        if (serial != null) {
+          events.publish("certificate-rotated", null, null,
+              "notAfter " + Certificates.notAfter(mesh).map(Instant::toString).orElse("unknown"));
         }
       }
     } catch (RuntimeException e) {
       log.warn("admin: polling the registry and identity status failed", e);
-    }
-  }
-
-  static boolean present(String className) {
-    try {
-      Class.forName(className, false, StatusPoller.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
-    }
-  }
-
-  /** Loaded only when mesh-tls is on the class path. */
-  private static final class Tls {
-    /** A new certificate may have the same notAfter (it has whole seconds): its serial tells. */
-    static Object serial(Mesh mesh) {
-      return io.meshwork.tls.MeshTls.of(mesh).map(t -> (Object) t.identity().current().leaf().getSerialNumber())
-          .orElse(null);
-    }
-
-    static Instant notAfter(Mesh mesh) {
-      return io.meshwork.tls.MeshTls.of(mesh).map(t -> t.identity().current().notAfter()).orElse(null);
     }
   }
 }
