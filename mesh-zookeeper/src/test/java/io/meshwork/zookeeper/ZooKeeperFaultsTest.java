@@ -144,8 +144,9 @@ class ZooKeeperFaultsTest {
       return stat != null && stat.getEphemeralOwner() == session && session != oldSession;
     });
     assertThat(operator.client.getChildren().forPath(ROOT + "/registrations/orders")).hasSize(1);
-    assertThat(watch.current().config().endpoints()).extracting(e -> e.address().toString())
-        .containsExactly("127.0.0.1:7200");
+    // The watching registry sees the re-created znode through its cache, a moment later.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(watch.current().config().endpoints())
+        .extracting(e -> e.address().toString()).containsExactly("127.0.0.1:7200"));
     assertThat(b.status().readProblem()).isEmpty();
   }
 

@@ -100,9 +100,14 @@ class ZooKeeperQuorumTest {
     int[] hits = {b1.hits.get(), b2.hits.get(), b3.hits.get()};
     await().atMost(Duration.ofSeconds(15)).until(() -> callers.ok.get() >= okWithoutQuorum + 300);
     assertThat(ports(greeter)).isEqualTo(ports(List.of(b1, b2, b3)));
-    assertThat(b1.hits.get()).isGreaterThan(hits[0]);
-    assertThat(b2.hits.get()).isGreaterThan(hits[1]);
-    assertThat(b3.hits.get()).isGreaterThan(hits[2]);
+    // Peak-EWMA may keep a replica that was slower a moment ago out of a few hundred calls: each
+    // gets traffic within the bound, over the last known set.
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(b1.hits.get()).isGreaterThan(hits[0]);
+      assertThat(b2.hits.get()).isGreaterThan(hits[1]);
+      assertThat(b3.hits.get()).isGreaterThan(hits[2]);
+    });
+    assertThat(registry.status().readProblem()).as("still without quorum").isPresent();
 
     // A node returns: quorum again, updates resume.
     assertThat(cluster.restartServer(second)).isTrue();
